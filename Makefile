@@ -1,0 +1,25 @@
+# ALSO WaaS on Odoo 18.0 Community. See README.md.
+PYTHON ?= python3
+
+.PHONY: run test bench lint setup
+
+## Create or update the demo database and serve Odoo on http://localhost:8069
+run:
+	$(PYTHON) tests/harness/run_server.py
+
+## Fresh throw-away database, the three addons, all tests; last line "N passed, N failed"
+test:
+	$(PYTHON) tests/harness/run_tests.py
+
+## Benchmarks (see the Performance section of the README)
+bench:
+	$(PYTHON) tests/harness/run_bench.py
+
+## Style gates only
+lint:
+	ruff check addons tests && ruff format --check addons tests && $(PYTHON) -m pylint --rcfile=.pylintrc addons/also_waas addons/also_waas_commission addons/also_waas_returns tests/addons/also_waas_scenarios
+
+## Python packages of the suite (Odoo 18.0 Community itself must already be installed)
+setup:
+	$(PYTHON) tests/harness/check_platform.py
+	$(PYTHON) -m pip install -r requirements.txt

@@ -1,0 +1,28 @@
+{
+    "name": "ALSO Workplace as a Service",
+    "summary": "Rent workplaces (hardware bundles and Microsoft 365 licences) through resellers",
+    "version": "18.0.1.0.0",
+    "development_status": "Beta",
+    "category": "Sales/Sales",
+    "website": "https://www.also.com",
+    "author": "ALSO WaaS team",
+    "license": "LGPL-3",
+    "depends": [
+        "sale_management",
+        "sale_stock",
+        "stock_dropshipping",
+        "account",
+        "portal",
+        "base_vat",
+    ],
+    "external_dependencies": {"python": ["python-stdnum", "xlsxwriter"]},
+    "data": [
+        "security/also_waas_security.xml",
+        "security/ir.model.access.csv",
+        "data/ir_sequence_data.xml",
+        "views/also_waas_menus.xml",
+    ],
+    "demo": [],
+    "installable": True,
+    "application": True,
+}

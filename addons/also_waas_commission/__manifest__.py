@@ -1,0 +1,15 @@
+{
+    "name": "ALSO WaaS Commissions",
+    "summary": "Reseller commissions on WaaS contracts, settled monthly into vendor bills",
+    "version": "18.0.1.0.0",
+    "development_status": "Beta",
+    "category": "Sales/Sales",
+    "website": "https://www.also.com",
+    "author": "ALSO WaaS team",
+    "license": "LGPL-3",
+    "depends": ["also_waas"],
+    "external_dependencies": {"python": ["xlsxwriter"]},
+    "data": [],
+    "demo": [],
+    "installable": True,
+}
