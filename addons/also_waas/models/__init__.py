@@ -7,6 +7,7 @@ from . import waas_pricelist_item
 from . import waas_credit_check
 from . import waas_contract
 from . import waas_contract_line
+from . import waas_contract_renewal
 from . import waas_device
 from . import waas_licence
 from . import sale_order

@@ -67,6 +67,10 @@ class WaasContract(models.Model):
         comodel_name="waas.licence",
         inverse_name="contract_id",
     )
+    renewal_ids = fields.One2many(
+        comodel_name="waas.contract.renewal",
+        inverse_name="contract_id",
+    )
     invoice_ids = fields.One2many(
         comodel_name="account.move",
         inverse_name="waas_contract_id",

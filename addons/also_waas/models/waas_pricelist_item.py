@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 WAAS_TERMS = [("12", "12 months"), ("24", "24 months"), ("36", "36 months")]
 TERM_MONTHS = (12, 24, 36)
@@ -53,3 +53,21 @@ class WaasPricelistItem(models.Model):
             "There is already a price for this product and term in this company.",
         ),
     ]
+
+    # ------------------------------------------------------------------ lookup API
+
+    @api.model
+    def _get_price_items(self, product_tmpls, term_months, company):
+        """Price list items of ``product_tmpls`` for a term, in one query.
+
+        :return: dict {product.template id: waas.pricelist.item}; products without a
+            price for that term and company are missing from it.
+        """
+        items = self.search(
+            [
+                ("product_tmpl_id", "in", product_tmpls.ids),
+                ("term_months", "=", term_months),
+                ("company_id", "=", company.id),
+            ]
+        )
+        return {item.product_tmpl_id.id: item for item in items}

@@ -1,0 +1,26 @@
+from odoo import fields, models
+
+
+class WaasContractRenewal(models.Model):
+    _name = "waas.contract.renewal"
+    _description = "WaaS Contract Renewal"
+    _order = "contract_id, date desc, id desc"
+
+    contract_id = fields.Many2one(
+        comodel_name="waas.contract", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="contract_id.company_id", store=True)
+    reseller_id = fields.Many2one(related="contract_id.reseller_id", store=True)
+    date = fields.Date(string="Renewed On", required=True, default=fields.Date.context_today)
+    date_end_before = fields.Date(string="End Before", required=True)
+    date_end_after = fields.Date(string="New End", required=True)
+    months = fields.Integer(string="Extension (months)", required=True)
+    user_id = fields.Many2one(comodel_name="res.users", default=lambda self: self.env.user)
+
+    _sql_constraints = [
+        (
+            "extends_end",
+            "CHECK(date_end_after > date_end_before)",
+            "A renewal must move the contract end later.",
+        ),
+    ]

@@ -1,0 +1,280 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo import Command, fields
+from odoo.tests import new_test_user
+
+from odoo.addons.base.tests.common import BaseCommon
+
+# Valid VAT numbers (checked with python-stdnum).
+VAT_NL = "NL004495445B01"
+VAT_BE = "BE0477472701"
+
+
+class WaasCommon(BaseCommon):
+    """A small WaaS catalogue, a reseller, an end customer and one user per role.
+
+    Built once per test class and independent of demo data: every addon's tests and the
+    cross-addon scenarios inherit from it.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env.company
+        cls.currency = cls.company.currency_id
+        cls._setup_waas_users()
+        cls._setup_waas_catalogue()
+        cls._setup_waas_partners()
+
+    # ------------------------------------------------------------------ users
+    @classmethod
+    def _setup_waas_users(cls):
+        ctx = {"no_reset_password": True}
+        env = cls.env(context=dict(cls.env.context, **ctx))
+        cls.user_internal = new_test_user(env, login="waas_internal", groups="base.group_user")
+        cls.user_waas = new_test_user(env, login="waas_user", groups="also_waas.group_waas_user")
+        cls.user_manager = new_test_user(
+            env, login="waas_manager", groups="also_waas.group_waas_manager"
+        )
+        cls.user_credit = new_test_user(
+            env, login="waas_credit", groups="also_waas.group_waas_credit_controller"
+        )
+        cls.user_countersign = new_test_user(
+            env, login="waas_countersign", groups="also_waas.group_waas_countersign"
+        )
+        cls.user_product = new_test_user(
+            env, login="waas_product", groups="also_waas.group_waas_product_manager"
+        )
+        cls.user_accountant = new_test_user(
+            env, login="waas_accountant", groups="account.group_account_invoice"
+        )
+
+    # ------------------------------------------------------------------ catalogue
+    @classmethod
+    def _setup_waas_catalogue(cls):
+        Partner = cls.env["res.partner"]
+        Product = cls.env["product.product"]
+        cls.manufacturer = Partner.create(
+            {
+                "name": "Test Laptops Inc.",
+                "is_company": True,
+                "waas_is_manufacturer": True,
+                "waas_warranty_months": 36,
+                "waas_approval_state": "approved",
+            }
+        )
+        cls.manufacturer_pending = Partner.create(
+            {
+                "name": "Unvetted Hardware Ltd.",
+                "is_company": True,
+                "waas_is_manufacturer": True,
+                "waas_warranty_months": 24,
+                "waas_approval_state": "pending",
+            }
+        )
+        cls.microsoft = Partner.create(
+            {
+                "name": "Test Microsoft",
+                "is_company": True,
+                "waas_is_manufacturer": True,
+                "waas_warranty_months": 36,
+                "waas_approval_state": "approved",
+            }
+        )
+        cls.laptop = Product.create(
+            {
+                "name": "Test Laptop 14",
+                "type": "consu",
+                "is_storable": True,
+                "tracking": "serial",
+                "waas_kind": "component",
+                "waas_manufacturer_id": cls.manufacturer.id,
+                "waas_manufacturer_sku": "TL-14-G1",
+                "standard_price": 600.0,
+            }
+        )
+        cls.monitor = Product.create(
+            {
+                "name": "Test Monitor 24",
+                "type": "consu",
+                "is_storable": True,
+                "tracking": "serial",
+                "waas_kind": "component",
+                "waas_manufacturer_id": cls.manufacturer.id,
+                "waas_manufacturer_sku": "TM-24",
+                "standard_price": 150.0,
+            }
+        )
+        cls.essentials = Product.create(
+            {
+                "name": "Test Microsoft 365 Business Essentials",
+                "type": "service",
+                "waas_kind": "licence",
+                "waas_manufacturer_id": cls.microsoft.id,
+                "waas_manufacturer_sku": "M365-BE",
+            }
+        )
+        cls.premium = Product.create(
+            {
+                "name": "Test Microsoft 365 Business Premium",
+                "type": "service",
+                "waas_kind": "licence",
+                "waas_manufacturer_id": cls.microsoft.id,
+                "waas_manufacturer_sku": "M365-BP",
+            }
+        )
+        cls.bundle = Product.create(
+            {
+                "name": "Test Laptop Bundle",
+                "type": "consu",
+                "waas_kind": "bundle",
+                "waas_included_licence_id": cls.essentials.id,
+                "waas_licence_seats": 1,
+                "waas_bundle_line_ids": [
+                    Command.create({"product_id": cls.laptop.id, "quantity": 1}),
+                ],
+            }
+        )
+        cls.upgrade_premium = Product.create(
+            {
+                "name": "Test Upgrade to Business Premium",
+                "type": "service",
+                "waas_kind": "upgrade",
+                "waas_licence_id": cls.premium.id,
+                "waas_replaces_licence_id": cls.essentials.id,
+            }
+        )
+        cls.option_monitor = Product.create(
+            {
+                "name": "Test Extra Monitor",
+                "type": "consu",
+                "waas_kind": "option",
+                "waas_bundle_line_ids": [
+                    Command.create({"product_id": cls.monitor.id, "quantity": 1}),
+                ],
+            }
+        )
+        cls.partner_service = Product.create(
+            {
+                "name": "Test Installation by the Partner",
+                "type": "service",
+                "waas_kind": "partner_service",
+            }
+        )
+        # Monthly price, commission new, commission renewal per term.
+        cls.prices = {
+            cls.bundle: {12: (60.0, 120.0, 60.0), 24: (50.0, 150.0, 75.0), 36: (40.0, 180.0, 90.0)},
+            cls.upgrade_premium: {
+                12: (12.0, 20.0, 10.0),
+                24: (11.0, 25.0, 12.0),
+                36: (10.0, 30.0, 15.0),
+            },
+            cls.option_monitor: {12: (9.0, 10.0, 5.0), 24: (8.0, 12.0, 6.0), 36: (7.0, 15.0, 7.0)},
+        }
+        cls.env["waas.pricelist.item"].create(
+            [
+                {
+                    "company_id": cls.company.id,
+                    "currency_id": cls.currency.id,
+                    "product_tmpl_id": product.product_tmpl_id.id,
+                    "term_months": term,
+                    "monthly_price": price,
+                    "commission_new": new,
+                    "commission_renewal": renewal,
+                }
+                for product, terms in cls.prices.items()
+                for term, (price, new, renewal) in terms.items()
+            ]
+        )
+
+    # ------------------------------------------------------------------ partners
+    @classmethod
+    def _setup_waas_partners(cls):
+        Partner = cls.env["res.partner"]
+        nl = cls.env.ref("base.nl")
+        be = cls.env.ref("base.be")
+        cls.reseller = Partner.create(
+            {
+                "name": "Test Reseller A",
+                "is_company": True,
+                "waas_is_reseller": True,
+                "country_id": nl.id,
+                "street": "Resellerstraat 1",
+                "zip": "1011 AA",
+                "city": "Amsterdam",
+            }
+        )
+        cls.reseller_b = Partner.create(
+            {
+                "name": "Test Reseller B",
+                "is_company": True,
+                "waas_is_reseller": True,
+                "country_id": be.id,
+            }
+        )
+        cls.customer = Partner.create(
+            {
+                "name": "Test End Customer NL",
+                "is_company": True,
+                "vat": VAT_NL,
+                "country_id": nl.id,
+                "street": "Klantweg 5",
+                "zip": "3011 AB",
+                "city": "Rotterdam",
+            }
+        )
+        cls.customer_be = Partner.create(
+            {
+                "name": "Test End Customer BE",
+                "is_company": True,
+                "vat": VAT_BE,
+                "country_id": be.id,
+                "street": "Klantlaan 7",
+                "zip": "1000",
+                "city": "Brussel",
+            }
+        )
+
+    # ------------------------------------------------------------------ helpers
+    @classmethod
+    def _create_contract(
+        cls,
+        partner=None,
+        reseller=None,
+        term=36,
+        date_start="2026-01-01",
+        products=None,
+        **values,
+    ):
+        """An active contract made directly (without the quotation flow).
+
+        ``products``: list of (product.product, quantity); default one bundle. Monthly
+        prices come from the test price list for ``term``.
+        """
+        products = products or [(cls.bundle, 1)]
+        start = fields.Date.to_date(date_start)
+        lines = []
+        for product, qty in products:
+            price = cls.prices.get(product, {}).get(term, (0.0, 0.0, 0.0))[0]
+            lines.append(
+                Command.create(
+                    {
+                        "product_id": product.id,
+                        "name": product.display_name,
+                        "quantity": qty,
+                        "price_unit": price,
+                    }
+                )
+            )
+        vals = {
+            "partner_id": (partner or cls.customer).id,
+            "reseller_id": (reseller or cls.reseller).id,
+            "company_id": cls.company.id,
+            "currency_id": cls.currency.id,
+            "term_months": term,
+            "date_start": start,
+            "date_end": start + relativedelta(months=term, days=-1),
+            "line_ids": lines,
+        }
+        vals.update(values)
+        return cls.env["waas.contract"].create(vals)
