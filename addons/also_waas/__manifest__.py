@@ -21,6 +21,7 @@
         "security/ir.model.access.csv",
         "data/ir_sequence_data.xml",
         "views/also_waas_menus.xml",
+        "views/waas_contract_views.xml",
     ],
     "demo": [],
     "installable": True,
