@@ -1,0 +1,34 @@
+"""``make setup``, first step: the platform must be there before pip runs.
+
+Odoo 18.0 Community is on no package registry: without it, stop at once (exit 2) with one
+line saying where it comes from. Browser tours need Chromium: on Debian, as root, install
+it with apt when it is missing; otherwise say how.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import harness as h
+
+
+def ensure_chromium():
+    if any(shutil.which(b) for b in ("chromium", "chromium-browser", "google-chrome")):
+        return
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        h.say("Installing Chromium (Debian package) for the browser tours")
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True, env=env)
+        return
+    h.say("Chromium is missing: install it (Debian: sudo apt-get install chromium)")
+    sys.exit(2)
+
+
+if __name__ == "__main__":
+    version = h.require_odoo()
+    h.say(f"Odoo {version} found")
+    ensure_chromium()
