@@ -42,6 +42,7 @@ def main():
     from odoo.tests import loader, result
 
     totals = {"run": 0, "failures": 0, "errors": 0, "skipped": 0, "skips": [], "problems": []}
+    totals["failed_tests"] = []
 
     original_add_skip = result.OdooTestResult.addSkip
 
@@ -54,6 +55,8 @@ def main():
 
         def wrapper(self, test, err):
             totals["problems"].append(f"{kind[3:].lower()}: {test.id()}")
+            # A failing subTest reports the subTest; count its test once.
+            totals["failed_tests"].append(getattr(test, "test_case", test).id())
             return original(self, test, err)
 
         return wrapper

@@ -7,7 +7,8 @@ no WARNING or ERROR caused by our addons.
 Environment knobs (for development; CI uses none of them):
   WAAS_TEST_DB    name of the throw-away database (default waas_test)
   WAAS_TEST_TAGS  Odoo --test-tags (default: every test of our addons)
-  WAAS_NO_LINT=1  skip ruff and pylint-odoo (the run then fails: a gate was not checked)
+  WAAS_NO_LINT=1  skip the style gates and the lifecycle checks (the run then counts one
+                  failure: gates were not checked)
   WAAS_KEEP_DB=1  keep the database afterwards
 """
 
@@ -19,7 +20,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import harness as h  # noqa: E402
+import harness as h
+import lifecycle
 
 # WARNING lines of Odoo itself that say nothing about our addons.
 IGNORED_WARNINGS = (
@@ -39,6 +41,8 @@ def log_problems(records):
     for rec in records:
         if any(ignored in rec["message"] for ignored in IGNORED_WARNINGS):
             continue
+        if rec["logger"] == "odoo.tests.result":
+            continue  # Odoo's own summary of failures that are already counted
         if rec["level"] in ("ERROR", "CRITICAL") or _is_ours(rec):
             if rec["logger"].startswith("odoo.addons.") and ".tests." in rec["logger"]:
                 # A failing test logs its own ERROR; it is already counted as a failure.
@@ -127,6 +131,59 @@ def browser_ready():
     return missing
 
 
+def odoo_verdict(res):
+    """(passed, failed) of the Odoo test run, skips and log problems counted as failures."""
+    if res is None:
+        return 0, 1
+    bad = res["failures"] + res["errors"]
+    passed = max(0, res["run"] - len(set(res["failed_tests"])) - res["skipped"])
+    failed = bad + res["skipped"]
+    h.say(
+        f"Odoo tests: {res['run']} run, {res['failures']} failed, "
+        f"{res['errors']} errors, {res['skipped']} skipped"
+    )
+    for line in res["problems"]:
+        h.say(f"FAIL {line}")
+    for line in res["skips"]:
+        h.say(f"FAIL skipped (a skipped test is a failed check here): {line}")
+    if res["run"] == 0:
+        h.say("FAIL no test ran")
+        failed += 1
+    if res["rc"] and not bad:
+        h.say(f"FAIL Odoo exited with code {res['rc']}")
+        failed += 1
+    problems = log_problems(res["log"])
+    for line in problems:
+        h.say(f"FAIL log: {line}")
+    if problems:
+        failed += 1
+    else:
+        passed += 1
+        h.say("ok   install and test log free of our warnings and of errors")
+    return passed, failed
+
+
+def gates(db, modules, lifecycle_ok):
+    """(passed, failed) of the lifecycle checks and the style gates."""
+    passed = failed = 0
+    if os.environ.get("WAAS_NO_LINT"):
+        h.say("FAIL style gates and lifecycle checks not run (WAAS_NO_LINT is set)")
+        return 0, 1
+    checks = []
+    if lifecycle_ok:
+        checks += [(name, ok, "\n".join(p)) for name, ok, p in lifecycle.run(db, modules)]
+    checks += lint_checks()
+    for name, ok, output in checks:
+        if ok:
+            passed += 1
+            h.say(f"ok   {name}")
+        else:
+            failed += 1
+            h.say(f"FAIL {name}")
+            print(output[-6000:])
+    return passed, failed
+
+
 def main():
     version = h.require_odoo()
     h.ensure_postgres()
@@ -140,51 +197,12 @@ def main():
     db = os.environ.get("WAAS_TEST_DB", "waas_test")
     modules = h.OUR_ADDONS + h.SCENARIO_ADDONS
     tags = os.environ.get("WAAS_TEST_TAGS") or ",".join(f"/{m}" for m in modules)
-    template = h.template_db(version)
-    h.copy_db(template, db)
+    h.copy_db(h.template_db(version), db)
     res = run_odoo_tests(db, tags, modules)
-    if res is None:
-        failed += 1
-    else:
-        bad = res["failures"] + res["errors"]
-        ok = res["run"] - bad - res["skipped"]
-        h.say(
-            f"Odoo tests: {res['run']} run, {res['failures']} failed, "
-            f"{res['errors']} errors, {res['skipped']} skipped"
-        )
-        for line in res["problems"]:
-            h.say(f"FAIL {line}")
-        for line in res["skips"]:
-            h.say(f"FAIL skipped (a skipped test is a failed check here): {line}")
-        passed += ok
-        failed += bad + res["skipped"]
-        if res["run"] == 0:
-            h.say("FAIL no test ran")
-            failed += 1
-        if res["rc"] and not bad:
-            h.say(f"FAIL Odoo exited with code {res['rc']}")
-            failed += 1
-        problems = log_problems(res["log"])
-        for line in problems:
-            h.say(f"FAIL log: {line}")
-        if problems:
-            failed += 1
-        else:
-            passed += 1
-            h.say("ok   install and test log free of our warnings and of errors")
-
-    if os.environ.get("WAAS_NO_LINT"):
-        h.say("FAIL style gates not run (WAAS_NO_LINT is set)")
-        failed += 1
-    else:
-        for name, ok, output in lint_checks():
-            if ok:
-                passed += 1
-                h.say(f"ok   {name}")
-            else:
-                failed += 1
-                h.say(f"FAIL {name}")
-                print(output[-6000:])
+    ok, ko = odoo_verdict(res)
+    passed, failed = passed + ok, failed + ko
+    ok, ko = gates(db, modules, lifecycle_ok=res is not None and not res["rc"])
+    passed, failed = passed + ok, failed + ko
 
     if not os.environ.get("WAAS_KEEP_DB"):
         h.drop_db(db)
