@@ -69,10 +69,26 @@ def _leftovers(db, tables_like, model_prefix):
     return tables + models
 
 
+def _states(db, modules):
+    conn = h._pg_connect(db)
+    try:
+        with conn.cursor() as cr:
+            cr.execute(
+                "SELECT name, state FROM ir_module_module WHERE name = ANY(%s)", (list(modules),)
+            )
+            return dict(cr.fetchall())
+    finally:
+        conn.close()
+
+
 def run(db, modules):
     """Yield (check name, ok, detail) for each lifecycle step."""
     logfile = h.CACHE / f"{db}-lifecycle.log"
     markers = ("also_waas", "waas.", "waas_")
+    states = _states(db, modules)
+    if any(states.get(m) != "installed" for m in modules):
+        yield ("lifecycle: addons installed before update", False, [str(states)])
+        return
 
     logfile.unlink(missing_ok=True)
     proc = subprocess.run(
@@ -92,6 +108,9 @@ def run(db, modules):
     problems = _log_problems(logfile, markers)
     if proc.returncode:
         problems.insert(0, f"odoo exited with {proc.returncode}")
+    states = _states(db, modules)
+    if any(states.get(m) != "installed" for m in modules):
+        problems.append(f"not installed after the update: {states}")
     yield (f"lifecycle: update (-u) {', '.join(modules)}", not problems, problems)
 
     # Uninstall in dependency order: the scenario module, the two sub-addons, then the base.
