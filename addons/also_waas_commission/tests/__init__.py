@@ -1,0 +1,3 @@
+from . import test_commission_amounts
+from . import test_settlement
+from . import test_clawback

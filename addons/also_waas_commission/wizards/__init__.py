@@ -1,0 +1,2 @@
+from . import waas_commission_settle
+from . import waas_commission_statement
