@@ -1,1 +1,3 @@
 from . import test_fixture
+from . import test_sellout
+from . import test_dashboard

@@ -1,0 +1,1 @@
+from . import waas_sellout_wizard

@@ -1,0 +1,92 @@
+from odoo import fields, models, tools
+from odoo.tools import SQL
+
+
+class WaasContractReport(models.Model):
+    """One row per contract with its reporting dimensions (SQL view).
+
+    The bundle is the contract's first bundle line; the manufacturer the one of the
+    first hardware component of that bundle. ``days_to_end`` is computed when read.
+    """
+
+    _name = "waas.contract.report"
+    _description = "WaaS Contract Analysis"
+    _auto = False
+    _order = "date_end, id"
+    _rec_name = "name"
+
+    contract_id = fields.Many2one(comodel_name="waas.contract", readonly=True)
+    name = fields.Char(string="Contract Number", readonly=True)
+    company_id = fields.Many2one(comodel_name="res.company", readonly=True)
+    currency_id = fields.Many2one(comodel_name="res.currency", readonly=True)
+    reseller_id = fields.Many2one(comodel_name="res.partner", readonly=True)
+    partner_id = fields.Many2one(comodel_name="res.partner", string="End Customer", readonly=True)
+    country_id = fields.Many2one(comodel_name="res.country", readonly=True)
+    bundle_tmpl_id = fields.Many2one(
+        comodel_name="product.template", string="Bundle", readonly=True
+    )
+    manufacturer_id = fields.Many2one(comodel_name="res.partner", readonly=True)
+    term_months = fields.Integer(string="Term (months)", readonly=True, aggregator="avg")
+    date_start = fields.Date(string="Start", readonly=True)
+    date_end = fields.Date(string="End", readonly=True)
+    date_terminated = fields.Date(string="Terminated On", readonly=True)
+    state = fields.Selection(
+        selection=[("active", "Active"), ("terminated", "Terminated"), ("expired", "Expired")],
+        readonly=True,
+    )
+    monthly_amount = fields.Monetary(readonly=True)
+    workplace_qty = fields.Float(string="Workplaces", readonly=True)
+    renewal_count = fields.Integer(string="Renewals", readonly=True)
+    contract_count = fields.Integer(string="Contracts", readonly=True)
+    days_to_end = fields.Integer(string="Days to End", readonly=True, aggregator="min")
+
+    def _date_terminated_sql(self):
+        # The termination date is a field of the contract operations; before it exists,
+        # the last change of a terminated contract is the best guess.
+        if "date_terminated" in self.env["waas.contract"]._fields:
+            return SQL("c.date_terminated")
+        return SQL("CASE WHEN c.state = 'terminated' THEN c.write_date::date END")
+
+    def _view_query(self):
+        return SQL(
+            """
+            SELECT c.id AS id, c.id AS contract_id, c.name, c.company_id, c.currency_id,
+                   c.reseller_id, c.partner_id, cu.country_id,
+                   mb.tmpl_id AS bundle_tmpl_id, mm.manufacturer_id, c.term_months,
+                   c.date_start, c.date_end, %s AS date_terminated, c.state,
+                   COALESCE(c.monthly_amount, 0) AS monthly_amount,
+                   COALESCE(mb.qty, 0) AS workplace_qty,
+                   (SELECT count(*) FROM waas_contract_renewal r
+                     WHERE r.contract_id = c.id) AS renewal_count,
+                   1 AS contract_count,
+                   c.date_end - CURRENT_DATE AS days_to_end
+              FROM waas_contract c
+              JOIN res_partner cu ON cu.id = c.partner_id
+              LEFT JOIN LATERAL (
+                    SELECT (array_agg(pt.id ORDER BY l.sequence, l.id))[1] AS tmpl_id,
+                           sum(l.quantity) AS qty
+                      FROM waas_contract_line l
+                      JOIN product_product pp ON pp.id = l.product_id
+                      JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                     WHERE l.contract_id = c.id AND pt.waas_kind = 'bundle'
+                   ) mb ON TRUE
+              LEFT JOIN LATERAL (
+                    SELECT it.waas_manufacturer_id AS manufacturer_id
+                      FROM waas_bundle_line bl
+                      JOIN product_product ip ON ip.id = bl.product_id
+                      JOIN product_template it ON it.id = ip.product_tmpl_id
+                     WHERE bl.bundle_tmpl_id = mb.tmpl_id
+                       AND it.waas_manufacturer_id IS NOT NULL
+                     ORDER BY bl.sequence, bl.id
+                     LIMIT 1
+                   ) mm ON TRUE
+            """,
+            self._date_terminated_sql(),
+        )
+
+    def init(self):
+        # CASCADE also drops the event view built on this one; it recreates itself.
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        self.env.cr.execute(
+            SQL("CREATE VIEW %s AS (%s)", SQL.identifier(self._table), self._view_query())
+        )
