@@ -1,4 +1,13 @@
-from odoo import api, fields, models
+from collections import defaultdict
+
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import float_is_zero
+
+from .waas_pricelist_item import TERM_MONTHS
+
+# Kinds priced per month from the WaaS price list.
+WAAS_PRICED_KINDS = ("bundle", "option", "upgrade")
 
 
 class SaleOrderLine(models.Model):
@@ -11,6 +20,11 @@ class SaleOrderLine(models.Model):
         store=True,
         help="A reseller's own service noted on the deal: billed by the reseller, never by ALSO.",
     )
+    waas_partner_price = fields.Monetary(
+        string="Partner Price",
+        help="For information only: what the reseller bills the end customer for this "
+        "service. Never part of ALSO's totals nor invoiced by ALSO.",
+    )
 
     @api.depends("order_id.is_waas", "product_id.waas_kind")
     def _compute_waas_billed_by_partner(self):
@@ -18,3 +32,111 @@ class SaleOrderLine(models.Model):
             line.waas_billed_by_partner = (
                 line.order_id.is_waas and line.product_id.waas_kind == "partner_service"
             )
+
+    @api.constrains("price_unit", "product_id", "order_id")
+    def _check_waas_partner_service_price(self):
+        for line in self:
+            if (
+                line.order_id.is_waas
+                and line.product_id.waas_kind == "partner_service"
+                and not float_is_zero(line.price_unit, precision_rounding=line.currency_id.rounding)
+            ):
+                raise ValidationError(
+                    _(
+                        "%(product)s is billed by the partner, never by ALSO: leave its unit "
+                        "price at 0 and note the partner's price in Partner Price.",
+                        product=line.product_id.display_name,
+                    )
+                )
+
+    # ------------------------------------------------------------------ pricing
+
+    def _waas_is_priced_line(self):
+        """Whether this line takes its monthly price from the WaaS price list."""
+        self.ensure_one()
+        return (
+            self.order_id.is_waas
+            and not self.display_type
+            and self.product_id.waas_kind in WAAS_PRICED_KINDS + ("partner_service",)
+        )
+
+    @api.depends("order_id.is_waas", "order_id.waas_term_months", "order_id.currency_id")
+    def _compute_price_unit(self):
+        waas_lines = self.filtered(lambda line: line.order_id and line._waas_is_priced_line())
+        super(SaleOrderLine, self - waas_lines)._compute_price_unit()
+        waas_lines._waas_compute_price_unit()
+
+    def _waas_compute_price_unit(self):
+        """Monthly price of WaaS lines from the WaaS price list for the order's term.
+
+        Always re-priced (a term change re-prices every line); partner services are
+        billed by the partner, so their price is 0. One price query per term and company.
+        """
+        groups = defaultdict(lambda: self.browse())
+        for line in self:
+            if line.product_id.waas_kind == "partner_service":
+                line.price_unit = line.technical_price_unit = 0.0
+                continue
+            groups[(line.order_id.waas_term_months, line.order_id.company_id)] |= line
+        Item = self.env["waas.pricelist.item"]
+        for (term, company), lines in groups.items():
+            if term not in TERM_MONTHS:
+                continue  # the order's term constraint reports it; keep the prices
+            items = Item._get_price_items(lines.product_id.product_tmpl_id, term, company)
+            for line in lines:
+                item = items.get(line.product_id.product_tmpl_id.id)
+                price = 0.0
+                if item:
+                    currency = line.order_id.currency_id or company.currency_id
+                    price = item.currency_id._convert(
+                        item.monthly_price,
+                        currency,
+                        company,
+                        fields.Date.context_today(line, line.order_id.date_order),
+                    )
+                line = line.with_context(sale_write_from_compute=True)
+                line.price_unit = price
+                line.technical_price_unit = price
+
+    # ------------------------------------------------------------------ invoicing
+    # A WaaS order is never invoiced through the standard sale invoicing: its contract
+    # invoices the end customer monthly. So nothing is "to invoice" on its lines and they
+    # add nothing to anyone's credit exposure.
+
+    @api.depends("order_id.is_waas")
+    def _compute_qty_to_invoice(self):
+        res = super()._compute_qty_to_invoice()
+        self.filtered(lambda line: line.order_id.is_waas).qty_to_invoice = 0.0
+        return res
+
+    @api.depends("order_id.is_waas")
+    def _compute_invoice_status(self):
+        res = super()._compute_invoice_status()
+        self.filtered(lambda line: line.order_id.is_waas).invoice_status = "no"
+        return res
+
+    @api.depends("order_id.is_waas")
+    def _compute_untaxed_amount_to_invoice(self):
+        res = super()._compute_untaxed_amount_to_invoice()
+        self.filtered(lambda line: line.order_id.is_waas).untaxed_amount_to_invoice = 0.0
+        return res
+
+    @api.depends("order_id.is_waas")
+    def _compute_amount_to_invoice(self):
+        res = super()._compute_amount_to_invoice()
+        self.filtered(lambda line: line.order_id.is_waas).amount_to_invoice = 0.0
+        return res
+
+    # ------------------------------------------------------------------ contract
+
+    def _waas_prepare_contract_line_vals(self):
+        """Values of the ``waas.contract.line`` copied from this sale order line."""
+        self.ensure_one()
+        return {
+            "sequence": self.sequence,
+            "sale_line_id": self.id,
+            "product_id": self.product_id.id,
+            "name": self.name or self.product_id.display_name,
+            "quantity": self.product_uom_qty,
+            "price_unit": self.price_reduce_taxexcl,
+        }

@@ -1,4 +1,51 @@
-from odoo import fields, models
+import re
+from datetime import timedelta
+
+from stdnum.exceptions import ValidationError as StdnumValidationError
+from stdnum.util import get_cc_module
+
+from odoo import _, api, fields, models, modules
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+CONTROLLER_GROUP = "also_waas.group_waas_credit_controller"
+# Fields only the credit team (or the system) may set.
+DECISION_FIELDS = {"decided_by_id", "decided_on", "valid_until", "rejection_reason"}
+# Fields fixed once a check is requested: a different amount or customer is a new check.
+REQUEST_FIELDS = {"partner_id", "sale_order_id", "amount", "currency_id", "company_id"}
+
+
+def _registry_nl(number):
+    """Dutch KvK number: 8 digits (not in python-stdnum 1.19)."""
+    number = re.sub(r"[\s.\-]", "", number or "")
+    if not re.fullmatch(r"\d{8}", number):
+        raise StdnumValidationError()
+    return number
+
+
+def _registry_stdnum(cc, name):
+    def validate(number):
+        module = get_cc_module(cc, name)
+        return module.validate(number)
+
+    return validate
+
+
+# Company registry numbers checked per country (where one exists).
+REGISTRY_VALIDATORS = {
+    "be": _registry_stdnum("be", "vat"),  # enterprise number = digits of the VAT number
+    "nl": _registry_nl,
+    "fr": _registry_stdnum("fr", "siren"),
+    "ch": _registry_stdnum("ch", "uid"),
+    "at": _registry_stdnum("at", "businessid"),
+    "dk": _registry_stdnum("dk", "cvr"),
+    "fi": _registry_stdnum("fi", "ytunnus"),
+    "no": _registry_stdnum("no", "orgnr"),
+    "se": _registry_stdnum("se", "orgnr"),
+    "pl": _registry_stdnum("pl", "regon"),
+    "ee": _registry_stdnum("ee", "registrikood"),
+}
+# VAT prefixes that differ from the ISO country code.
+VAT_PREFIX_TO_CC = {"el": "gr"}
 
 
 class WaasCreditCheck(models.Model):
@@ -57,7 +104,358 @@ class WaasCreditCheck(models.Model):
     decided_on = fields.Datetime(readonly=True)
     valid_until = fields.Date(readonly=True, tracking=True)
     rejection_reason = fields.Text(tracking=True)
+    # For display.
+    partner_vat = fields.Char(related="partner_id.vat", string="VAT")
+    partner_company_registry = fields.Char(
+        related="partner_id.company_registry", string="Company Registry"
+    )
+    order_state = fields.Selection(related="sale_order_id.state", string="Quotation Status")
+    contract_value = fields.Monetary(
+        related="sale_order_id.waas_contract_value", string="Current Contract Value"
+    )
+    is_valid = fields.Boolean(
+        string="Valid Approval",
+        compute="_compute_is_valid",
+        help="Approved, not lapsed, and covering the quotation's current contract value.",
+    )
 
     _sql_constraints = [
         ("amount_positive", "CHECK(amount > 0)", "A credit check needs a positive amount."),
+        (
+            "decision_complete",
+            "CHECK(state != 'approved' OR valid_until IS NOT NULL)",
+            "An approved credit check needs a validity date.",
+        ),
     ]
+
+    # ------------------------------------------------------------------ computes / checks
+
+    @api.depends("state", "valid_until", "amount", "contract_value")
+    def _compute_is_valid(self):
+        for check in self:
+            check.is_valid = (
+                check.state == "approved"
+                and not check._waas_is_expired()
+                and check._waas_covers(check.contract_value)
+            )
+
+    def _waas_is_expired(self, date=None):
+        """Whether an approval has lapsed (valid up to and including ``valid_until``)."""
+        self.ensure_one()
+        date = date or fields.Date.context_today(self)
+        return bool(self.valid_until and self.valid_until < date)
+
+    def _waas_covers(self, amount):
+        """Whether this check's amount covers ``amount`` (in the check's currency)."""
+        self.ensure_one()
+        return self.currency_id.compare_amounts(self.amount, amount) >= 0
+
+    def _waas_format_amount(self):
+        self.ensure_one()
+        return f"{self.currency_id.round(self.amount):.2f} {self.currency_id.name}"
+
+    @api.constrains("partner_id", "sale_order_id")
+    def _check_partner_is_end_customer(self):
+        for check in self:
+            order = check.sale_order_id
+            if (
+                check.partner_id.commercial_partner_id
+                == order.waas_reseller_id.commercial_partner_id
+            ):
+                raise ValidationError(
+                    _(
+                        "A credit check is for the end customer, never for the reseller "
+                        "%(reseller)s.",
+                        reseller=order.waas_reseller_id.display_name,
+                    )
+                )
+            if check.partner_id.commercial_partner_id != order.partner_id.commercial_partner_id:
+                raise ValidationError(
+                    _(
+                        "The credit check %(check)s must be for %(customer)s, the end customer "
+                        "of %(order)s.",
+                        check=check.name,
+                        customer=order.partner_id.commercial_partner_id.display_name,
+                        order=order.name,
+                    )
+                )
+
+    # ------------------------------------------------------------------ identifiers
+
+    @api.model
+    def _waas_validate_identifiers(self, partner):
+        """Validate the VAT number and company registry number of an end customer with
+        python-stdnum; raise a UserError naming every problem."""
+        problems = []
+        vat = (partner.vat or "").strip()
+        country_code = (partner.country_id.code or "").lower()
+        if not vat:
+            problems.append(_("%(partner)s has no VAT number.", partner=partner.display_name))
+        else:
+            prefix = vat[:2].lower()
+            cc = VAT_PREFIX_TO_CC.get(prefix, prefix) if prefix.isalpha() else country_code
+            module = get_cc_module(cc, "vat") if cc else None
+            if not module:
+                problems.append(
+                    _(
+                        "The VAT number %(vat)s of %(partner)s cannot be validated: no known "
+                        "country.",
+                        vat=vat,
+                        partner=partner.display_name,
+                    )
+                )
+            else:
+                try:
+                    module.validate(vat)
+                except StdnumValidationError:
+                    problems.append(
+                        _(
+                            "The VAT number %(vat)s of %(partner)s is not valid.",
+                            vat=vat,
+                            partner=partner.display_name,
+                        )
+                    )
+        validator = REGISTRY_VALIDATORS.get(country_code)
+        if validator:
+            registry = (partner.company_registry or "").strip()
+            if not registry:
+                problems.append(
+                    _(
+                        "%(partner)s has no company registry number (Company ID), required "
+                        "in %(country)s.",
+                        partner=partner.display_name,
+                        country=partner.country_id.name,
+                    )
+                )
+            else:
+                try:
+                    validator(registry)
+                except StdnumValidationError:
+                    problems.append(
+                        _(
+                            "The company registry number %(registry)s of %(partner)s is not "
+                            "valid in %(country)s.",
+                            registry=registry,
+                            partner=partner.display_name,
+                            country=partner.country_id.name,
+                        )
+                    )
+        if problems:
+            raise UserError(
+                _(
+                    "The credit check of %(partner)s cannot be requested:\n%(problems)s",
+                    partner=partner.display_name,
+                    problems="\n".join(problems),
+                )
+            )
+        return True
+
+    # ------------------------------------------------------------------ ORM
+
+    def _waas_is_credit_controller(self):
+        return self.env.su or self.env.user.has_group(CONTROLLER_GROUP)
+
+    def _waas_check_controller(self):
+        if not self._waas_is_credit_controller():
+            raise AccessError(_("Only the Credit Controller group decides on credit checks."))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("state", "requested") != "requested" or DECISION_FIELDS & set(vals):
+                self._waas_check_controller()
+            if vals.get("name", "/") == "/":
+                company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
+                vals["name"] = (
+                    self.env["ir.sequence"].with_company(company).next_by_code("waas.credit.check")
+                    or "/"
+                )
+        checks = super().create(vals_list)
+        checks.filtered(lambda c: c.state == "requested")._waas_schedule_activities()
+        return checks
+
+    def write(self, vals):
+        if not self.env.su:
+            if DECISION_FIELDS & set(vals) or vals.get("state") in ("approved", "rejected"):
+                self._waas_check_controller()
+            if vals.get("state") == "requested":
+                raise UserError(_("A decided credit check cannot be reopened: request a new one."))
+            if REQUEST_FIELDS & set(vals):
+                raise UserError(
+                    _(
+                        "A requested credit check cannot change its end customer, quotation "
+                        "or amount: request a new check."
+                    )
+                )
+        return super().write(vals)
+
+    # ------------------------------------------------------------------ actions
+
+    def action_approve(self):
+        """Button "Approve" (Credit Controller): the end customer's credit is approved for
+        the amount, valid for the company's number of days."""
+        self._waas_check_controller()
+        self._waas_check_state("requested", _("approved"))
+        today = fields.Date.context_today(self)
+        now = fields.Datetime.now()
+        for company, checks in self.grouped("company_id").items():
+            # Decision fields are written by the credit team only: checked above.
+            checks.write(
+                {
+                    "state": "approved",
+                    "decided_by_id": self.env.user.id,
+                    "decided_on": now,
+                    "valid_until": today + timedelta(days=company.waas_credit_validity_days),
+                }
+            )
+        self._waas_close_activities(_("Approved"))
+        for check in self:
+            check.sale_order_id.message_post(
+                body=_(
+                    "Credit check %(check)s approved by %(user)s for %(amount)s, valid until "
+                    "%(date)s.",
+                    check=check.name,
+                    user=self.env.user.name,
+                    amount=check._waas_format_amount(),
+                    date=check.valid_until,
+                )
+            )
+        return True
+
+    def action_reject(self, reason=None):
+        """Button "Reject" (Credit Controller): opens the wizard asking for the reason;
+        called with ``reason`` (e.g. over XML-RPC) it rejects at once."""
+        self._waas_check_controller()
+        self._waas_check_state("requested", _("rejected"))
+        if reason is not None:
+            return self._waas_reject(reason)
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Reject Credit Check"),
+            "res_model": "waas.credit.check.reject",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_check_ids": self.ids},
+        }
+
+    def _waas_reject(self, reason):
+        self._waas_check_controller()
+        self._waas_check_state("requested", _("rejected"))
+        reason = (reason or "").strip()
+        if not reason:
+            raise UserError(_("A rejected credit check needs a reason."))
+        self.write(
+            {
+                "state": "rejected",
+                "decided_by_id": self.env.user.id,
+                "decided_on": fields.Datetime.now(),
+                "rejection_reason": reason,
+            }
+        )
+        self._waas_close_activities(_("Rejected"))
+        for check in self:
+            check.sale_order_id.message_post(
+                body=_(
+                    "Credit check %(check)s rejected by %(user)s: %(reason)s",
+                    check=check.name,
+                    user=self.env.user.name,
+                    reason=reason,
+                )
+            )
+        return True
+
+    def action_cancel(self):
+        """Button "Cancel": withdraw an open (requested or approved) credit check."""
+        self._waas_check_state(("requested", "approved"), _("cancelled"))
+        self._waas_cancel()
+        return True
+
+    def _waas_cancel(self, reason=None):
+        checks = self.filtered(lambda c: c.state in ("requested", "approved"))
+        if not checks:
+            return
+        checks.write({"state": "cancelled"})
+        checks._waas_close_activities(_("Cancelled"))
+        if reason:
+            for check in checks:
+                check.message_post(body=reason)
+
+    def _waas_check_state(self, states, target):
+        states = (states,) if isinstance(states, str) else states
+        wrong = self.filtered(lambda c: c.state not in states)
+        if wrong:
+            raise UserError(
+                _(
+                    "The credit check %(check)s is %(state)s and cannot be %(target)s.",
+                    check=wrong[0].name,
+                    state=dict(self._fields["state"]._description_selection(self.env))[
+                        wrong[0].state
+                    ],
+                    target=target,
+                )
+            )
+
+    # ------------------------------------------------------------------ activities
+
+    def _waas_credit_team(self):
+        group = self.env.ref(CONTROLLER_GROUP)
+        return group.users.filtered(lambda u: u.active and not u.share)
+
+    def _waas_schedule_activities(self):
+        """Give every credit controller of the company a to-do on the new checks."""
+        if not self:
+            return
+        team = self._waas_credit_team()
+        activity_type = self.env.ref(
+            "also_waas.mail_activity_type_waas_credit_check", raise_if_not_found=False
+        ) or self.env.ref("mail.mail_activity_data_todo")
+        model_id = self.env["ir.model"]._get_id(self._name)
+        deadline = fields.Date.context_today(self) + timedelta(days=activity_type.delay_count or 2)
+        vals_list = [
+            {
+                "res_model_id": model_id,
+                "res_id": check.id,
+                "activity_type_id": activity_type.id,
+                "summary": self.env._(
+                    "Credit check of %(partner)s for %(amount)s",
+                    partner=check.partner_id.display_name,
+                    amount=check._waas_format_amount(),
+                ),
+                "user_id": user.id,
+                "date_deadline": deadline,
+            }
+            for check in self
+            for user in team
+            if check.company_id in user.company_ids
+        ]
+        self.env["mail.activity"].create(vals_list)
+
+    def _waas_close_activities(self, feedback):
+        activities = self.activity_ids  # the whole team's to-dos, not only mine
+        activities.filtered(lambda a: a.user_id == self.env.user).action_feedback(feedback=feedback)
+        (activities.exists()).unlink()
+
+    # ------------------------------------------------------------------ cron
+
+    @api.model
+    def _cron_expire(self, batch_size=1000):
+        """Daily: approvals whose validity lapsed become expired (in committed chunks)."""
+        domain = [
+            ("state", "=", "approved"),
+            ("valid_until", "<", fields.Date.context_today(self)),
+        ]
+        done = 0
+        remaining = self.search_count(domain)
+        while remaining:
+            checks = self.search(domain, limit=batch_size)
+            if not checks:
+                break
+            checks.write({"state": "expired"})
+            checks._waas_close_activities(_("Expired"))
+            done += len(checks)
+            remaining = max(remaining - len(checks), 0)
+            self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+            if not modules.module.current_test:
+                # Keep the chunks already expired if the worker is killed later on.
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+        return done

@@ -1,3 +1,5 @@
+from contextlib import contextmanager
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, fields
@@ -8,6 +10,33 @@ from odoo.addons.base.tests.common import BaseCommon
 # Valid VAT numbers (checked with python-stdnum).
 VAT_NL = "NL004495445B01"
 VAT_BE = "BE0477472701"
+# Company registry numbers (KvK: 8 digits; BE enterprise number = VAT digits).
+KVK_NL = "24321773"
+REGISTRY_BE = "0477472701"
+# A 1x1 PNG: a customer's signature in tests.
+SIGNATURE_PNG = (
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9"
+    "awAAAABJRU5ErkJggg=="
+)
+
+
+class RollbackOnRaiseMixin:
+    """Opt-in: ``assertRaisesRegex`` also rolls back what the failing call wrote (like
+    Odoo's ``assertRaises``), so a test sees what a failed RPC call leaves: nothing."""
+
+    @contextmanager
+    def _rollback_raises_regex(self, expected_exception, expected_regex):
+        with self.assertRaises(expected_exception) as cm:
+            yield cm
+        self.assertRegex(str(cm.exception), expected_regex)
+
+    def assertRaisesRegex(self, expected_exception, expected_regex, *args, **kwargs):
+        if args:
+            func, *args = args
+            with self._rollback_raises_regex(expected_exception, expected_regex):
+                func(*args, **kwargs)
+            return None
+        return self._rollback_raises_regex(expected_exception, expected_regex)
 
 
 class WaasCommon(BaseCommon):
@@ -217,6 +246,7 @@ class WaasCommon(BaseCommon):
                 "name": "Test End Customer NL",
                 "is_company": True,
                 "vat": VAT_NL,
+                "company_registry": KVK_NL,
                 "country_id": nl.id,
                 "street": "Klantweg 5",
                 "zip": "3011 AB",
@@ -228,6 +258,7 @@ class WaasCommon(BaseCommon):
                 "name": "Test End Customer BE",
                 "is_company": True,
                 "vat": VAT_BE,
+                "company_registry": REGISTRY_BE,
                 "country_id": be.id,
                 "street": "Klantlaan 7",
                 "zip": "1000",
@@ -278,3 +309,56 @@ class WaasCommon(BaseCommon):
         }
         vals.update(values)
         return cls.env["waas.contract"].create(vals)
+
+    @classmethod
+    def _create_waas_order(
+        cls,
+        partner=None,
+        reseller=None,
+        term=36,
+        products=None,
+        delivery_to="end_customer",
+        **values,
+    ):
+        """A WaaS quotation (draft sale.order) priced from the test price list.
+
+        ``products``: list of (product.product, quantity); default one bundle.
+        """
+        products = products or [(cls.bundle, 1)]
+        vals = {
+            "is_waas": True,
+            "partner_id": (partner or cls.customer).id,
+            "waas_reseller_id": (reseller or cls.reseller).id,
+            "waas_term_months": term,
+            "waas_delivery_to": delivery_to,
+            "company_id": cls.company.id,
+            "order_line": [
+                Command.create({"product_id": product.id, "product_uom_qty": qty})
+                for product, qty in products
+            ],
+        }
+        vals.update(values)
+        return cls.env["sale.order"].create(vals)
+
+    @classmethod
+    def _sign_as_customer(cls, order, name="Jan de Klant"):
+        """What the portal writes when the end customer signs online."""
+        order.write(
+            {
+                "signed_by": name,
+                "signed_on": fields.Datetime.now(),
+                "signature": SIGNATURE_PNG,
+            }
+        )
+
+    @classmethod
+    def _activate_order(cls, order):
+        """Run the whole deal flow on a WaaS quotation: request the credit check,
+        approve it (credit controller), sign (end customer) and countersign (ALSO), then
+        confirm. Returns the new ``waas.contract``."""
+        order.action_waas_request_credit_check()
+        order.waas_credit_check_id.with_user(cls.user_credit).action_approve()
+        cls._sign_as_customer(order)
+        order.with_user(cls.user_countersign).action_waas_countersign()
+        order.action_confirm()
+        return order.waas_contract_ids
