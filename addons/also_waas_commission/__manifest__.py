@@ -24,6 +24,6 @@
         "report/waas_commission_templates.xml",
         "views/also_waas_commission_menus.xml",
     ],
-    "demo": [],
+    "demo": ["demo/waas_commission_demo.xml"],
     "installable": True,
 }

@@ -29,6 +29,12 @@ class TestSettlement(WaasCommissionCommon):
         cls.lines_b_oct.write({"date": cls.oct + relativedelta(days=19)})
         cls.lines_a_nov.write({"date": cls.nov + relativedelta(days=2)})
 
+    def _bills_domain(self):
+        return [
+            ("waas_is_commission_bill", "=", True),
+            ("partner_id", "in", (self.reseller | self.reseller_b).ids),
+        ]
+
     def _settle(self, date_to=None, resellers=None, user=None):
         date_to = date_to or self.nov_end
         Line = self.Line.with_user(user or self.user_commission)
@@ -85,9 +91,7 @@ class TestSettlement(WaasCommissionCommon):
         )
         with self.assertRaisesRegex(UserError, "no commission to settle"):
             wizard.action_settle()
-        self.assertEqual(
-            self.env["account.move"].search_count([("waas_is_commission_bill", "=", True)]), 3
-        )
+        self.assertEqual(self.env["account.move"].search_count(self._bills_domain()), 3)
         self.assertEqual(len(bills), 3)
 
     def test_wizard_confirmed_twice_gives_one_bill(self):
@@ -99,9 +103,7 @@ class TestSettlement(WaasCommissionCommon):
         wizard.action_settle()
         self.assertEqual(len(wizard.move_ids), 1)
         self.assertEqual(self.lines_b_oct.move_id, wizard.move_ids)
-        self.assertEqual(
-            self.env["account.move"].search_count([("waas_is_commission_bill", "=", True)]), 1
-        )
+        self.assertEqual(self.env["account.move"].search_count(self._bills_domain()), 1)
 
     def test_lines_locked_elsewhere_are_skipped(self):
         lines = self.lines_a_oct
