@@ -1,4 +1,22 @@
-from odoo import fields, models
+import logging
+from datetime import timedelta
+
+from odoo import api, fields, models, modules
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from .waas_marketplace import MarketplaceError
+
+_logger = logging.getLogger(__name__)
+
+# Retry back-off after a failed marketplace call: 5, 10, 20, ... minutes, at most a day.
+BACKOFF_FIRST_MINUTES = 5
+BACKOFF_MAX_MINUTES = 24 * 60
+
+
+def backoff_minutes(attempts):
+    """Minutes to wait before the next attempt after ``attempts`` failed ones."""
+    return min(BACKOFF_FIRST_MINUTES * 2 ** max(attempts - 1, 0), BACKOFF_MAX_MINUTES)
 
 
 class WaasLicence(models.Model):
@@ -11,13 +29,17 @@ class WaasLicence(models.Model):
         comodel_name="waas.contract", required=True, ondelete="cascade", index=True
     )
     company_id = fields.Many2one(related="contract_id.company_id", store=True)
+    partner_id = fields.Many2one(related="contract_id.partner_id", string="End Customer")
+    reseller_id = fields.Many2one(related="contract_id.reseller_id")
+    contract_state = fields.Selection(related="contract_id.state", string="Contract Status")
     product_id = fields.Many2one(
         comodel_name="product.product",
         string="Licence",
         required=True,
         domain=[("waas_kind", "=", "licence")],
     )
-    seats = fields.Integer(default=1, required=True)
+    sku = fields.Char(related="product_id.waas_manufacturer_sku", string="SKU")
+    seats = fields.Integer(default=1, required=True, tracking=True)
     marketplace_ref = fields.Char(string="Marketplace Subscription", tracking=True, copy=False)
     state = fields.Selection(
         selection=[
@@ -31,8 +53,253 @@ class WaasLicence(models.Model):
         tracking=True,
         index=True,
     )
-    last_error = fields.Text(readonly=True)
+    pending_action = fields.Selection(
+        selection=[
+            ("create", "Create subscription"),
+            ("update", "Change seats"),
+            ("cancel", "Cancel subscription"),
+        ],
+        default="create",
+        copy=False,
+        index="btree_not_null",
+        tracking=True,
+        help="What the Cloud Marketplace still has to be told. Empty once it is in sync.",
+    )
+    last_error = fields.Text(readonly=True, copy=False)
+    attempt_count = fields.Integer(
+        string="Failed Attempts",
+        readonly=True,
+        copy=False,
+        help="Failed marketplace calls since the last success.",
+    )
+    last_attempt_at = fields.Datetime(string="Last Attempt", readonly=True, copy=False)
+    next_attempt_at = fields.Datetime(
+        string="Next Attempt",
+        readonly=True,
+        copy=False,
+        help="After a failure the scheduled action retries from this moment on, waiting "
+        "twice as long after each failure (5 minutes up to one day).",
+    )
+    manual_mode = fields.Boolean(compute="_compute_manual_mode")
 
     _sql_constraints = [
         ("seats_positive", "CHECK(seats > 0)", "A licence needs at least one seat."),
+        (
+            "attempts_not_negative",
+            "CHECK(attempt_count >= 0)",
+            "The number of failed attempts cannot be negative.",
+        ),
     ]
+
+    def _compute_manual_mode(self):
+        manual = self.env["waas.marketplace"]._is_manual()
+        for licence in self:
+            licence.manual_mode = manual
+
+    @api.depends("product_id", "contract_id")
+    def _compute_display_name(self):
+        for licence in self:
+            licence.display_name = (
+                f"{licence.contract_id.name or ''} - {licence.product_id.display_name or ''}"
+            )
+
+    # ------------------------------------------------------------------ queue
+
+    def _waas_is_live(self):
+        """Whether the licence still runs (not cancelled, no cancellation pending)."""
+        self.ensure_one()
+        return self.state != "cancelled" and self.pending_action != "cancel"
+
+    def _waas_request_cancel(self):
+        """Queue the cancellation at the marketplace; a licence never provisioned there is
+        cancelled at once."""
+        reset = {"attempt_count": 0, "next_attempt_at": False, "last_error": False}
+        known = self.filtered("marketplace_ref")
+        known.write({"pending_action": "cancel", **reset})
+        (self - known).write({"state": "cancelled", "pending_action": False, **reset})
+
+    def _waas_request_seats(self, seats):
+        """Queue a change of the number of seats."""
+        reset = {"attempt_count": 0, "next_attempt_at": False, "last_error": False}
+        known = self.filtered("marketplace_ref")
+        known.write({"seats": seats, "pending_action": "update", **reset})
+        (self - known).write(
+            {"seats": seats, "state": "to_provision", "pending_action": "create", **reset}
+        )
+
+    @api.model
+    def _waas_trigger_sync(self):
+        """Run the marketplace synchronisation soon, after the current transaction (the
+        scheduled action only sees committed licences: nothing is sent for a transaction
+        that is rolled back)."""
+        if self.env["waas.marketplace"]._is_manual():
+            return
+        cron = self.env.ref("also_waas.waas_licence_cron_sync", raise_if_not_found=False)
+        if cron:
+            # Scheduling a cron run needs system rights; it only asks for an earlier run.
+            cron.sudo()._trigger()
+
+    def _waas_process(self):
+        """Tell the Cloud Marketplace what it still has to know about these licences (one
+        call each). A failure never raises: the licence is failed with the reason and is
+        retried later with exponential back-off. Returns the number of successes."""
+        Marketplace = self.env["waas.marketplace"]
+        if Marketplace._is_manual():
+            return 0
+        successes = 0
+        for licence in self.filtered("pending_action"):
+            now = fields.Datetime.now()
+            action = licence.pending_action
+            try:
+                if action == "create":
+                    ref = Marketplace._create_subscription(licence)
+                    vals = {"state": "provisioned", "marketplace_ref": ref}
+                elif action == "update":
+                    Marketplace._update_subscription(licence)
+                    vals = {"state": "provisioned"}
+                else:
+                    Marketplace._cancel_subscription(licence)
+                    vals = {"state": "cancelled"}
+            except MarketplaceError as error:
+                attempts = licence.attempt_count + 1
+                _logger.info(
+                    "Cloud Marketplace call for licence %s failed (attempt %s): %s",
+                    licence.id,
+                    attempts,
+                    error,
+                )
+                licence.write(
+                    {
+                        "state": "failed",
+                        "last_error": str(error),
+                        "attempt_count": attempts,
+                        "last_attempt_at": now,
+                        "next_attempt_at": now + timedelta(minutes=backoff_minutes(attempts)),
+                    }
+                )
+                continue
+            vals.update(
+                {
+                    "pending_action": False,
+                    "last_error": False,
+                    "attempt_count": 0,
+                    "last_attempt_at": now,
+                    "next_attempt_at": False,
+                }
+            )
+            licence.write(vals)
+            successes += 1
+        return successes
+
+    @api.model
+    def _cron_waas_marketplace_sync(self, batch_size=50):
+        """Scheduled action: send the pending licence changes whose (next) attempt is due,
+        by chunks that commit their progress. Rows are locked with SKIP LOCKED so several
+        workers never send the same licence twice at once."""
+        if self.env["waas.marketplace"]._is_manual():
+            return 0
+        self.env["waas.licence"].flush_model()
+        done = 0
+        while True:
+            now = fields.Datetime.now()
+            rows = self.env.execute_query(
+                SQL(
+                    """
+                    SELECT id FROM waas_licence
+                     WHERE pending_action IS NOT NULL
+                       AND (next_attempt_at IS NULL OR next_attempt_at <= %(now)s)
+                     ORDER BY next_attempt_at NULLS FIRST, id
+                     LIMIT %(limit)s
+                       FOR UPDATE SKIP LOCKED
+                    """,
+                    now=now,
+                    limit=batch_size,
+                )
+            )
+            if not rows:
+                break
+            licences = self.browse([row[0] for row in rows])
+            licences._waas_process()
+            licences.flush_recordset()
+            done += len(licences)
+            remaining = self.search_count(
+                [
+                    ("pending_action", "!=", False),
+                    "|",
+                    ("next_attempt_at", "=", False),
+                    ("next_attempt_at", "<=", now),
+                ]
+            )
+            self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+            if not modules.module.current_test:
+                # Commit each chunk: what the marketplace confirmed is kept even if the
+                # worker is stopped afterwards (the calls cannot be rolled back).
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+            if not remaining:
+                break
+        return done
+
+    # ------------------------------------------------------------------ buttons
+
+    def action_waas_sync_now(self):
+        """Button "Send now": call the Cloud Marketplace for these licences right away,
+        without waiting for the next attempt time."""
+        if self.env["waas.marketplace"]._is_manual():
+            raise UserError(
+                self.env._(
+                    "The Cloud Marketplace connection is in manual mode: enter the "
+                    "subscription id and use Mark Provisioned."
+                )
+            )
+        pending = self.filtered("pending_action")
+        if not pending:
+            raise UserError(self.env._("The marketplace already knows these licences."))
+        pending._waas_process()
+        return True
+
+    def action_waas_mark_provisioned(self):
+        """Button "Mark Provisioned" (manual mode): staff created or changed the
+        subscription at the marketplace themselves and entered its id."""
+        for licence in self:
+            if licence.pending_action not in ("create", "update"):
+                raise UserError(
+                    self.env._(
+                        "Licence %(licence)s has nothing to provision.",
+                        licence=licence.display_name,
+                    )
+                )
+            if not (licence.marketplace_ref or "").strip():
+                raise UserError(
+                    self.env._(
+                        "Enter the marketplace subscription id of licence %(licence)s first.",
+                        licence=licence.display_name,
+                    )
+                )
+        self.write(
+            {
+                "state": "provisioned",
+                "pending_action": False,
+                "last_error": False,
+                "attempt_count": 0,
+                "next_attempt_at": False,
+            }
+        )
+        return True
+
+    def action_waas_mark_cancelled(self):
+        """Button "Mark Cancelled" (manual mode): staff cancelled the subscription at the
+        marketplace themselves."""
+        if self.filtered(lambda lic: lic.pending_action != "cancel"):
+            raise UserError(
+                self.env._("Only a licence waiting for its cancellation can be marked cancelled.")
+            )
+        self.write(
+            {
+                "state": "cancelled",
+                "pending_action": False,
+                "last_error": False,
+                "attempt_count": 0,
+                "next_attempt_at": False,
+            }
+        )
+        return True
