@@ -1,0 +1,751 @@
+"""Contract life after activation: early termination, renewal, expiry, licences.
+
+Monthly periods are anchored on the contract start: period ``k`` starts on
+``date_start + k months`` (so a contract started on 31 January has periods starting on
+28/29 February, 31 March, 30 April, ...) and ends the day before the next one starts,
+never after ``date_end``.
+"""
+
+import logging
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import Command, api, fields, models, modules
+from odoo.exceptions import UserError
+from odoo.tools import SQL, format_date
+
+_logger = logging.getLogger(__name__)
+
+MAX_TOTAL_MONTHS = 36
+
+
+def months_between(date_from, date_to):
+    """Whole months from ``date_from`` to ``date_to`` (floor)."""
+    delta = relativedelta(date_to, date_from)
+    return delta.years * 12 + delta.months
+
+
+class WaasContract(models.Model):
+    _inherit = "waas.contract"
+
+    date_terminated = fields.Date(
+        string="Terminated On",
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="Date the end customer ended the contract early.",
+    )
+    termination_reason = fields.Text(readonly=True, copy=False, tracking=True)
+    termination_move_id = fields.Many2one(
+        comodel_name="account.move",
+        string="Termination Invoice",
+        readonly=True,
+        copy=False,
+        check_company=True,
+        help="Customer invoice of the early termination fee (the remaining contract value).",
+    )
+    renewal_count = fields.Integer(string="Renewals", compute="_compute_renewal_count", store=True)
+    licence_count = fields.Integer(string="Licences", compute="_compute_licence_count")
+    date_max_end = fields.Date(
+        string="Latest Possible End",
+        compute="_compute_date_max_end",
+        help="The latest end a renewal can reach: 36 months after the start, and never "
+        "after the earliest warranty end of the contract's devices.",
+    )
+
+    @api.depends("renewal_ids")
+    def _compute_renewal_count(self):
+        for contract in self:
+            contract.renewal_count = len(contract.renewal_ids)
+
+    @api.depends("licence_ids")
+    def _compute_licence_count(self):
+        for contract in self:
+            contract.licence_count = len(contract.licence_ids)
+
+    @api.depends("date_start", "device_ids.warranty_end")
+    def _compute_date_max_end(self):
+        warranty = self._waas_warranty_ends()
+        for contract in self:
+            limit = contract._waas_duration_limit()
+            if contract.id in warranty:
+                limit = min(limit, warranty[contract.id]) if limit else warranty[contract.id]
+            contract.date_max_end = limit
+
+    # ------------------------------------------------------------------ periods
+
+    def _waas_period_start(self, index):
+        """Start of the contract's monthly period number ``index`` (0 = first)."""
+        self.ensure_one()
+        return self.date_start + relativedelta(months=index)
+
+    def _waas_first_uninvoiced(self):
+        """{contract id: start of the first period not invoiced yet}, in one query.
+
+        Uses the invoicing's stored ``date_next_invoice`` when that module part is there,
+        else the latest ``waas_period_start`` of the contract's non-cancelled invoices.
+        """
+        if "date_next_invoice" in self._fields:
+            return {c.id: c.date_next_invoice or c.date_start for c in self}
+        result = {c.id: c.date_start for c in self}
+        if not self.ids:
+            return result
+        groups = self.env["account.move"]._read_group(
+            domain=[
+                ("waas_contract_id", "in", self.ids),
+                ("waas_period_start", "!=", False),
+                ("state", "!=", "cancel"),
+                ("move_type", "=", "out_invoice"),
+            ],
+            groupby=["waas_contract_id"],
+            aggregates=["waas_period_start:max"],
+        )
+        for contract, last_start in groups:
+            index = months_between(contract.date_start, last_start)
+            result[contract.id] = contract._waas_period_start(index + 1)
+        return result
+
+    def _waas_period_count(self):
+        """Number of monthly periods that start on or before ``date_end``."""
+        self.ensure_one()
+        count = months_between(self.date_start, self.date_end)
+        while self._waas_period_start(count) <= self.date_end:
+            count += 1
+        return count
+
+    def _waas_periods_from(self, first_start):
+        """Monthly periods [(start, end)] starting on or after ``first_start`` and on or
+        before ``date_end``."""
+        self.ensure_one()
+        periods = []
+        index = max(months_between(self.date_start, first_start) - 1, 0)
+        while True:
+            start = self._waas_period_start(index)
+            if start > self.date_end:
+                break
+            if start >= first_start:
+                end = self._waas_period_start(index + 1) - timedelta(days=1)
+                periods.append((start, min(end, self.date_end)))
+            index += 1
+        return periods
+
+    # ------------------------------------------------------------------ termination
+
+    def _waas_check_terminate(self, date):
+        """Raise a clear error when any of the contracts cannot end on ``date``."""
+        states = dict(self._fields["state"]._description_selection(self.env))
+        for contract in self:
+            if contract.state != "active":
+                raise UserError(
+                    self.env._(
+                        "Contract %(contract)s is %(state)s: only an active contract can be "
+                        "terminated.",
+                        contract=contract.name,
+                        state=states[contract.state],
+                    )
+                )
+            if date < contract.date_start:
+                raise UserError(
+                    self.env._(
+                        "The termination date %(date)s is before the start of contract "
+                        "%(contract)s (%(start)s).",
+                        date=format_date(self.env, date),
+                        contract=contract.name,
+                        start=format_date(self.env, contract.date_start),
+                    )
+                )
+            if date > contract.date_end:
+                raise UserError(
+                    self.env._(
+                        "The termination date %(date)s is after the end of contract "
+                        "%(contract)s (%(end)s): let it expire instead.",
+                        date=format_date(self.env, date),
+                        contract=contract.name,
+                        end=format_date(self.env, contract.date_end),
+                    )
+                )
+
+    def _waas_termination_fee_lines(self):
+        """{contract id: [invoice line values]} of the early termination fee: every monthly
+        amount not invoiced yet until the original end, one line per contract line."""
+        first = self._waas_first_uninvoiced()
+        result = {}
+        for contract in self:
+            periods = contract._waas_periods_from(first[contract.id])
+            lines = []
+            for line in contract.line_ids:
+                line_periods = [p for p in periods if not line.date_from or p[0] >= line.date_from]
+                if not line_periods or line.currency_id.is_zero(line.price_subtotal):
+                    continue
+                months = len(line_periods)
+                lines.append(
+                    {
+                        "product_id": line.product_id.id,
+                        "name": self.env._(
+                            "Early termination of %(contract)s: %(quantity)s x %(line)s, "
+                            "%(months)s month(s) from %(start)s to %(end)s",
+                            contract=contract.name,
+                            quantity=f"{line.quantity:g}",
+                            line=line.name,
+                            months=months,
+                            start=format_date(self.env, line_periods[0][0]),
+                            end=format_date(self.env, line_periods[-1][1]),
+                        ),
+                        "quantity": months,
+                        "price_unit": line.price_subtotal,
+                    }
+                )
+            result[contract.id] = lines
+        return result
+
+    def _waas_invoice_journal(self):
+        """The company's WaaS invoice journal when configured, else its sale journal."""
+        self.ensure_one()
+        company = self.company_id
+        for fname in ("waas_invoice_journal_id", "waas_journal_id"):
+            if fname in company._fields and company[fname]:
+                return company[fname]
+        return self.env["account.journal"].search(
+            [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "sale")],
+            limit=1,
+        )
+
+    def _waas_invoice_auto_post(self):
+        """Post the fee invoice unless the company keeps WaaS invoices in draft."""
+        self.ensure_one()
+        company = self.company_id
+        for fname in ("waas_invoice_auto_post", "waas_invoice_post"):
+            if fname in company._fields:
+                return bool(company[fname])
+        return True
+
+    def _waas_lock(self):
+        """Row-lock the contracts (an invoice run working on them waits or skips them) and
+        re-read them, so a fee never overlaps a monthly invoice created meanwhile."""
+        if not self.ids:
+            return
+        self.flush_recordset()
+        self.env.cr.execute(
+            SQL("SELECT id FROM waas_contract WHERE id IN %s FOR UPDATE", tuple(self.ids))
+        )
+        self.invalidate_recordset()
+
+    def _waas_terminate(self, date, reason):
+        """End the contracts early on ``date``: one fee invoice each for the monthly
+        amounts not invoiced yet until the original end, state terminated, then the
+        ``_on_ended`` hook once on the batch. Returns the fee invoices."""
+        date = fields.Date.to_date(date)
+        if not (reason or "").strip():
+            raise UserError(self.env._("Give the reason of the early termination."))
+        self._waas_lock()
+        self._waas_check_terminate(date)
+        fee_lines = self._waas_termination_fee_lines()
+        today = fields.Date.context_today(self)
+        moves = self.env["account.move"]
+        # The fee invoice is a contractual consequence decided by a WaaS manager, like a
+        # sales order's invoice: WaaS managers are not accountants, so the invoice is
+        # created with superuser rights (the wizard itself is for WaaS managers only).
+        Move = self.env["account.move"].sudo()
+        invoice_of = {}
+        for company, contracts in self.grouped("company_id").items():
+            vals_list = []
+            for contract in contracts:
+                if not fee_lines[contract.id]:
+                    continue
+                vals_list.append(
+                    {
+                        "move_type": "out_invoice",
+                        "company_id": company.id,
+                        "partner_id": contract.partner_id.id,
+                        "currency_id": contract.currency_id.id,
+                        "journal_id": contract._waas_invoice_journal().id,
+                        "invoice_date": today,
+                        "invoice_origin": contract.name,
+                        "ref": self.env._(
+                            "Early termination of %(contract)s", contract=contract.name
+                        ),
+                        "waas_contract_id": contract.id,
+                        "invoice_line_ids": [Command.create(v) for v in fee_lines[contract.id]],
+                    }
+                )
+            if not vals_list:
+                continue
+            created = Move.with_company(company).create(vals_list)
+            for move in created:
+                invoice_of[move.waas_contract_id.id] = move
+            to_post = created.filtered(lambda m: m.waas_contract_id._waas_invoice_auto_post())
+            to_post.action_post()
+            moves |= created
+        schedule = "date_next_invoice" in self._fields and "invoiced_periods" in self._fields
+        for contract in self:
+            vals = {
+                "state": "terminated",
+                "date_terminated": date,
+                "termination_reason": reason,
+                "termination_move_id": invoice_of.get(contract.id, moves.browse()).id,
+            }
+            if schedule:
+                # The fee invoiced every remaining period: the schedule is complete.
+                periods = contract._waas_period_count()
+                vals["invoiced_periods"] = periods
+                vals["date_next_invoice"] = contract._waas_period_start(periods)
+            contract.write(vals)
+        bodies = {}
+        for contract in self:
+            move = invoice_of.get(contract.id)
+            if move:
+                body = self.env._(
+                    "Terminated early on %(date)s. Termination fee %(amount)s invoiced on "
+                    "%(invoice)s.",
+                    date=format_date(self.env, date),
+                    amount=move.amount_untaxed,
+                    invoice=move.name or move.display_name,
+                )
+            else:
+                body = self.env._(
+                    "Terminated early on %(date)s. Every month was already invoiced: no "
+                    "termination fee.",
+                    date=format_date(self.env, date),
+                )
+            bodies[contract.id] = body
+        self._message_log_batch(bodies=bodies)
+        self._on_ended()
+        return moves.sudo(False)
+
+    def action_waas_terminate(self):
+        """Button "Terminate": open the early termination wizard."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Terminate Contract"),
+            "res_model": "waas.contract.terminate",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_contract_id": self.id},
+        }
+
+    def action_view_termination_invoice(self):
+        """Smart button "Termination Invoice": open the fee invoice."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("account.action_move_out_invoice")
+        action.update(
+            {"res_id": self.termination_move_id.id, "view_mode": "form", "views": [(False, "form")]}
+        )
+        return action
+
+    # ------------------------------------------------------------------ renewal
+
+    def _waas_duration_limit(self):
+        """Latest end allowed by the 36 months maximum."""
+        self.ensure_one()
+        if not self.date_start:
+            return False
+        return self.date_start + relativedelta(months=MAX_TOTAL_MONTHS) - timedelta(days=1)
+
+    def _waas_warranty_ends(self):
+        """{contract id: earliest warranty end of its devices}, in one query."""
+        if not self.ids:
+            return {}
+        groups = self.env["waas.device"]._read_group(
+            domain=[("contract_id", "in", self.ids), ("warranty_end", "!=", False)],
+            groupby=["contract_id"],
+            aggregates=["warranty_end:min"],
+        )
+        return {contract.id: warranty_end for contract, warranty_end in groups}
+
+    def _waas_extended_end(self, months):
+        """The end ``months`` later, keeping the start's day-of-month anchoring."""
+        self.ensure_one()
+        next_start = self.date_end + timedelta(days=1)
+        index = months_between(self.date_start, next_start)
+        if self._waas_period_start(index) == next_start:
+            return self._waas_period_start(index + months) - timedelta(days=1)
+        return next_start + relativedelta(months=months) - timedelta(days=1)
+
+    def _waas_renew(self, months=0, date_end=False):
+        """Extend the active contracts by ``months`` or up to ``date_end``.
+
+        The total duration stays within 36 months and the new end is never after the
+        earliest warranty end of the contract's devices; otherwise a ``UserError`` names
+        the limit and nothing is written. Records one ``waas.contract.renewal`` per
+        contract, then calls ``_on_renewed`` once. Returns the renewals.
+        """
+        if not months and not date_end:
+            raise UserError(self.env._("Choose an extension (12 or 24 months) or a new end date."))
+        if months and months <= 0:
+            raise UserError(
+                self.env._("A renewal extends a contract by a positive number of months.")
+            )
+        date_end = fields.Date.to_date(date_end) if date_end else False
+        self._waas_lock()
+        warranty = self._waas_warranty_ends()
+        states = dict(self._fields["state"]._description_selection(self.env))
+        today = fields.Date.context_today(self)
+        vals_list = []
+        for contract in self:
+            if contract.state != "active":
+                raise UserError(
+                    self.env._(
+                        "Contract %(contract)s is %(state)s: only an active contract can be "
+                        "renewed.",
+                        contract=contract.name,
+                        state=states[contract.state],
+                    )
+                )
+            new_end = date_end or contract._waas_extended_end(months)
+            if new_end <= contract.date_end:
+                raise UserError(
+                    self.env._(
+                        "The new end %(new_end)s of contract %(contract)s must be after its "
+                        "current end %(end)s.",
+                        new_end=format_date(self.env, new_end),
+                        contract=contract.name,
+                        end=format_date(self.env, contract.date_end),
+                    )
+                )
+            limit = contract._waas_duration_limit()
+            if new_end > limit:
+                raise UserError(
+                    self.env._(
+                        "Contract %(contract)s cannot run until %(new_end)s: the total duration "
+                        "of a WaaS contract is limited to %(max)s months, so it must end by "
+                        "%(limit)s at the latest.",
+                        contract=contract.name,
+                        new_end=format_date(self.env, new_end),
+                        max=MAX_TOTAL_MONTHS,
+                        limit=format_date(self.env, limit),
+                    )
+                )
+            warranty_end = warranty.get(contract.id)
+            if warranty_end and new_end > warranty_end:
+                raise UserError(
+                    self.env._(
+                        "Contract %(contract)s cannot run until %(new_end)s: the warranty of "
+                        "its devices ends on %(warranty_end)s and a contract never runs "
+                        "beyond the device warranty.",
+                        contract=contract.name,
+                        new_end=format_date(self.env, new_end),
+                        warranty_end=format_date(self.env, warranty_end),
+                    )
+                )
+            next_start = contract.date_end + timedelta(days=1)
+            extension = relativedelta(new_end + timedelta(days=1), next_start)
+            ext_months = extension.years * 12 + extension.months + (1 if extension.days else 0)
+            vals_list.append(
+                {
+                    "contract_id": contract.id,
+                    "date": today,
+                    "date_end_before": contract.date_end,
+                    "date_end_after": new_end,
+                    "months": ext_months,
+                }
+            )
+        renewals = self.env["waas.contract.renewal"].create(vals_list)
+        for new_end, renewed in renewals.grouped("date_end_after").items():
+            renewed.contract_id.write({"date_end": new_end})
+        self._message_log_batch(
+            bodies={
+                renewal.contract_id.id: self.env._(
+                    "Renewed by %(months)s month(s): the contract now ends on %(new_end)s "
+                    "instead of %(old_end)s.",
+                    months=renewal.months,
+                    new_end=format_date(self.env, renewal.date_end_after),
+                    old_end=format_date(self.env, renewal.date_end_before),
+                )
+                for renewal in renewals
+            }
+        )
+        self._on_renewed(renewals)
+        return renewals
+
+    def action_waas_renew(self):
+        """Button "Renew": open the renewal wizard."""
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Renew Contract"),
+            "res_model": "waas.contract.renew",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_contract_ids": [Command.set(self.ids)]},
+        }
+
+    def action_view_renewals(self):
+        """Smart button "Renewals": the contract's renewal history."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Renewals"),
+            "res_model": "waas.contract.renewal",
+            "view_mode": "list,form",
+            "domain": [("contract_id", "=", self.id)],
+            "context": {"default_contract_id": self.id},
+        }
+
+    # ------------------------------------------------------------------ expiry
+
+    def _waas_logistics_user(self):
+        """The user logistics activities go to: the configured logistics user, else the
+        salesperson of the deal, else the user running the job."""
+        self.ensure_one()
+        # Reading a system parameter needs superuser rights; it only holds a user id.
+        user_id = int(
+            self.env["ir.config_parameter"].sudo().get_param("also_waas.logistics_user_id", 0) or 0
+        )
+        user = self.env["res.users"].browse(user_id).exists() if user_id else False
+        if user and user.active:
+            return user
+        if self.sale_order_id.user_id:
+            return self.sale_order_id.user_id
+        return self.env.user
+
+    def _waas_expire(self):
+        """The contracts reached their end without renewal: expired, an activity for
+        logistics to collect the hardware, then ``_on_ended`` once on the batch."""
+        if not self:
+            return
+        self.write({"state": "expired"})
+        activity_type = self.env.ref("mail.mail_activity_data_todo", raise_if_not_found=False)
+        model_id = self.env["ir.model"]._get_id(self._name)
+        today = fields.Date.context_today(self)
+        self.env["mail.activity"].create(
+            [
+                {
+                    "res_model_id": model_id,
+                    "res_id": contract.id,
+                    "activity_type_id": activity_type.id if activity_type else False,
+                    "summary": self.env._("Collect the hardware of expired contract"),
+                    "note": self.env._(
+                        "Contract %(contract)s ended on %(end)s without renewal: arrange the "
+                        "return of its devices.",
+                        contract=contract.name,
+                        end=format_date(self.env, contract.date_end),
+                    ),
+                    "user_id": contract._waas_logistics_user().id,
+                    "date_deadline": today,
+                }
+                for contract in self
+            ]
+        )
+        self._message_log_batch(
+            bodies={
+                contract.id: self.env._(
+                    "Expired on %(end)s without renewal.",
+                    end=format_date(self.env, contract.date_end),
+                )
+                for contract in self
+            }
+        )
+        self._on_ended()
+
+    @api.model
+    def _cron_waas_expire(self, batch_size=500):
+        """Scheduled action: expire the active contracts whose end has passed, by chunks
+        that commit their progress (a killed run resumes where it stopped)."""
+        today = fields.Date.context_today(self)
+        domain = [("state", "=", "active"), ("date_end", "<", today)]
+        done = 0
+        while True:
+            contracts = self.search(domain, limit=batch_size, order="date_end, id")
+            if not contracts:
+                break
+            contracts._waas_expire()
+            done += len(contracts)
+            remaining = self.search_count(domain)
+            self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+            if not modules.module.current_test:
+                # Commit each chunk so the work survives a crash or a timeout of the cron
+                # worker; the next run continues with what is still active.
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+            if not remaining:
+                break
+        _logger.info("WaaS expiry: %s contract(s) expired", done)
+        return done
+
+    # ------------------------------------------------------------------ licences
+
+    def _waas_licence_targets(self):
+        """{contract id: {licence product.product: seats}} the contracts should have: each
+        bundle's included licence x seats x quantity; an upgrade's or option's licence
+        (x its seats x quantity), an upgrade taking its seats from the licence it
+        replaces."""
+        result = {}
+        for contract in self:
+            seats = {}
+            lines = contract.line_ids
+            for line in lines.filtered(lambda ln: ln.product_id.waas_kind == "bundle"):
+                licence = line.product_id.waas_included_licence_id
+                if licence:
+                    count = int(round(line.quantity * (line.product_id.waas_licence_seats or 1)))
+                    seats[licence] = seats.get(licence, 0) + count
+            for line in lines.filtered(lambda ln: ln.product_id.waas_kind in ("upgrade", "option")):
+                licence = line.product_id.waas_licence_id
+                if not licence:
+                    continue
+                count = int(round(line.quantity * (line.product_id.waas_licence_seats or 1)))
+                seats[licence] = seats.get(licence, 0) + count
+                replaced = line.product_id.waas_replaces_licence_id
+                if replaced and replaced in seats:
+                    seats[replaced] = max(seats[replaced] - count, 0)
+            result[contract.id] = {lic: n for lic, n in seats.items() if n > 0}
+        return result
+
+    def _waas_sync_licences(self):
+        """Bring the contracts' licences in line with their lines: new licences to
+        provision, seat changes and licences no longer needed to cancel, all queued for
+        the marketplace. Returns the licences that changed."""
+        Licence = self.env["waas.licence"]
+        targets = self._waas_licence_targets()
+        to_create = []
+        changed = Licence
+        for contract in self:
+            wanted = dict(targets[contract.id])
+            for licence in contract.licence_ids.filtered(lambda lic: lic._waas_is_live()):
+                seats = wanted.pop(licence.product_id, 0)
+                if not seats:
+                    changed |= licence
+                    licence._waas_request_cancel()
+                elif seats != licence.seats:
+                    changed |= licence
+                    licence._waas_request_seats(seats)
+            to_create += [
+                {"contract_id": contract.id, "product_id": product.id, "seats": seats}
+                for product, seats in wanted.items()
+            ]
+        changed |= Licence.create(to_create)
+        if changed:
+            Licence._waas_trigger_sync()
+        return changed
+
+    def _on_activated(self):
+        res = super()._on_activated()
+        self._waas_sync_licences()
+        return res
+
+    def _on_ended(self):
+        res = super()._on_ended()
+        licences = self.licence_ids.filtered(lambda lic: lic._waas_is_live())
+        for licence in licences:
+            licence._waas_request_cancel()
+        if licences:
+            licences._waas_trigger_sync()
+        return res
+
+    def action_view_licences(self):
+        """Smart button "Licences": the contract's Microsoft 365 subscriptions."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("also_waas.waas_licence_action")
+        action.update(
+            {
+                "domain": [("contract_id", "=", self.id)],
+                "context": {"default_contract_id": self.id},
+            }
+        )
+        return action
+
+    # ------------------------------------------------------------------ upgrade
+
+    def _waas_upgrade(self, products):
+        """Add upgrades/options ``products`` (list of (product.product, quantity)) to the
+        active contract during its term. The new lines are invoiced from the next invoice
+        period; licences are switched at the marketplace; ``_on_upgraded`` is called once.
+        Returns the new contract lines."""
+        self.ensure_one()
+        self._waas_lock()
+        if self.state != "active":
+            raise UserError(
+                self.env._(
+                    "Contract %(contract)s is not active: it cannot be upgraded.",
+                    contract=self.name,
+                )
+            )
+        if not products:
+            raise UserError(self.env._("Choose the upgrade or option to add."))
+        date_from = self._waas_first_uninvoiced()[self.id]
+        if date_from > self.date_end:
+            raise UserError(
+                self.env._(
+                    "Every month of contract %(contract)s is already invoiced: there is no "
+                    "invoice period left for an upgrade.",
+                    contract=self.name,
+                )
+            )
+        tmpls = self.env["product.template"].browse([p.product_tmpl_id.id for p, _q in products])
+        prices = self.env["waas.pricelist.item"]._get_price_items(
+            tmpls, self.term_months, self.company_id
+        )
+        seats_left = self._waas_licence_targets()[self.id]
+        vals_list = []
+        for product, quantity in products:
+            if product.waas_kind not in ("upgrade", "option"):
+                raise UserError(
+                    self.env._(
+                        "%(product)s is not an upgrade or an option.", product=product.display_name
+                    )
+                )
+            if quantity <= 0:
+                raise UserError(self.env._("The quantity of an upgrade must be positive."))
+            item = prices.get(product.product_tmpl_id.id)
+            if not item:
+                raise UserError(
+                    self.env._(
+                        "%(product)s has no WaaS price for a %(term)s-month term in %(company)s.",
+                        product=product.display_name,
+                        term=self.term_months,
+                        company=self.company_id.name,
+                    )
+                )
+            replaced = product.waas_replaces_licence_id
+            if replaced:
+                needed = int(round(quantity * (product.waas_licence_seats or 1)))
+                available = seats_left.get(replaced, 0)
+                if needed > available:
+                    raise UserError(
+                        self.env._(
+                            "%(product)s replaces %(licence)s: contract %(contract)s has "
+                            "%(available)s seat(s) of it left to upgrade, not %(needed)s.",
+                            product=product.display_name,
+                            licence=replaced.display_name,
+                            contract=self.name,
+                            available=available,
+                            needed=needed,
+                        )
+                    )
+                seats_left[replaced] = available - needed
+            vals_list.append(
+                {
+                    "contract_id": self.id,
+                    "product_id": product.id,
+                    "name": product.display_name,
+                    "quantity": quantity,
+                    "price_unit": item.monthly_price,
+                    "date_from": date_from,
+                }
+            )
+        new_lines = self.env["waas.contract.line"].create(vals_list)
+        self._waas_sync_licences()
+        self.message_post(
+            body=self.env._(
+                "Upgraded during the term: %(lines)s. Invoiced from %(date)s; the licence "
+                "change was sent to the Cloud Marketplace.",
+                lines=", ".join(
+                    f"{line.quantity:g} x {line.name} ({line.price_unit:.2f}/month)"
+                    for line in new_lines
+                ),
+                date=format_date(self.env, date_from),
+            )
+        )
+        self._on_upgraded(new_lines)
+        return new_lines
+
+    def action_waas_upgrade(self):
+        """Button "Upgrade": open the upgrade wizard."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Upgrade Contract"),
+            "res_model": "waas.contract.upgrade",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_contract_id": self.id},
+        }
