@@ -1,0 +1,147 @@
+from odoo import fields
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import Form, tagged
+
+from .common_ops import WaasOpsCommon
+
+
+@tagged("post_install", "-at_install")
+class TestTermination(WaasOpsCommon):
+    def _terminate(self, contract, date, reason="Customer went out of business"):
+        return contract._waas_terminate(fields.Date.to_date(date), reason)
+
+    def test_fee_is_remaining_contract_value(self):
+        """36 months at 2 x 40.00, three months invoiced: the fee is the 33 others."""
+        contract = self._create_contract(products=[(self.bundle, 2)])
+        self._invoice_until(contract, "2026-03-01")
+        ended = self._count_hook("_on_ended")
+        move = self._terminate(contract, "2026-03-15")
+        self.assertEqual(len(move), 1)
+        self.assertEqual(move.move_type, "out_invoice")
+        self.assertEqual(move.partner_id, self.customer)
+        self.assertEqual(move.waas_contract_id, contract)
+        self.assertFalse(move.waas_period_start)
+        self.assertEqual(move.state, "posted")
+        self.assertEqual(move.amount_untaxed, 33 * 80.0)
+        line = move.invoice_line_ids
+        self.assertEqual(len(line), 1)
+        self.assertEqual((line.quantity, line.price_unit), (33, 80.0))
+        self.assertIn("33 month(s) from 04/01/2026 to 12/31/2028", line.name)
+        self.assertEqual(contract.state, "terminated")
+        self.assertEqual(str(contract.date_terminated), "2026-03-15")
+        self.assertEqual(contract.termination_reason, "Customer went out of business")
+        self.assertEqual(contract.termination_move_id, move)
+        self.assertIn(move, contract.invoice_ids)
+        self.assertEqual(len(ended), 1)
+        self.assertEqual(ended[0][0], contract)
+        # No monthly invoice any more: the fee covered the rest.
+        self.assertFalse(self._invoice_until(contract, "2026-06-01"))
+
+    def test_fee_per_line_and_upgrade_from_its_date(self):
+        """A line invoiced from a later date only counts from that date."""
+        contract = self._create_contract(products=[(self.bundle, 1), (self.upgrade_premium, 1)])
+        contract.line_ids.filtered(
+            lambda ln: ln.product_id == self.upgrade_premium
+        ).date_from = "2026-04-01"
+        self._invoice_until(contract, "2026-01-01")
+        move = self._terminate(contract, "2026-01-20")
+        lines = move.invoice_line_ids.sorted("price_unit")
+        self.assertEqual(
+            [(ln.product_id, ln.quantity, ln.price_unit) for ln in lines],
+            [(self.upgrade_premium, 33, 10.0), (self.bundle, 35, 40.0)],
+        )
+        self.assertEqual(move.amount_untaxed, 35 * 40.0 + 33 * 10.0)
+
+    def test_terminated_in_first_month(self):
+        contract = self._create_contract(term=24)
+        move = self._terminate(contract, "2026-01-01")
+        self.assertEqual(move.amount_untaxed, 24 * 50.0)
+        self.assertIn("24 month(s) from 01/01/2026 to 12/31/2027", move.invoice_line_ids.name)
+        contract2 = self._create_contract(term=24)
+        self._invoice_until(contract2, "2026-01-01")
+        move2 = self._terminate(contract2, "2026-01-31")
+        self.assertEqual(move2.amount_untaxed, 23 * 50.0)
+
+    def test_terminated_in_last_month(self):
+        """Everything already invoiced: terminated without a fee invoice."""
+        contract = self._create_contract(term=12)
+        self._invoice_until(contract, "2026-12-01")
+        ended = self._count_hook("_on_ended")
+        move = self._terminate(contract, "2026-12-31")
+        self.assertFalse(move)
+        self.assertEqual(contract.state, "terminated")
+        self.assertFalse(contract.termination_move_id)
+        self.assertEqual(len(ended), 1)
+        self.assertIn("no termination fee", contract.message_ids[0].body)
+        # Last month not invoiced yet: one month of fee.
+        contract2 = self._create_contract(term=12)
+        self._invoice_until(contract2, "2026-11-01")
+        move2 = self._terminate(contract2, "2026-12-31")
+        self.assertEqual(move2.amount_untaxed, 60.0)
+        self.assertIn("1 month(s) from 12/01/2026 to 12/31/2026", move2.invoice_line_ids.name)
+
+    def test_month_end_start(self):
+        """Started on 31 January: periods start on 28 February, 31 March, ..."""
+        contract = self._create_contract(term=12, date_start="2026-01-31")
+        self.assertEqual(str(contract.date_end), "2027-01-30")
+        self._invoice_until(contract, "2026-01-31")
+        move = self._terminate(contract, "2026-02-10")
+        self.assertEqual(move.amount_untaxed, 11 * 60.0)
+        self.assertIn("11 month(s) from 02/28/2026 to 01/30/2027", move.invoice_line_ids.name)
+
+    def test_29_february(self):
+        """Started on 31 January of a leap year: the second period starts on 29 February;
+        a contract started on 29 February keeps its anchor."""
+        contract = self._create_contract(term=12, date_start="2028-01-31")
+        self._invoice_until(contract, "2028-01-31")
+        move = self._terminate(contract, "2028-02-29")
+        self.assertEqual(move.amount_untaxed, 11 * 60.0)
+        self.assertIn("from 02/29/2028 to 01/30/2029", move.invoice_line_ids.name)
+
+        leap = self._create_contract(term=12, date_start="2024-02-29")
+        self.assertEqual(str(leap.date_end), "2025-02-27")
+        self._invoice_until(leap, "2025-01-28")  # 11 periods: up to 29 Dec 2024
+        move = self._terminate(leap, "2025-02-27")
+        self.assertEqual(move.amount_untaxed, 60.0)
+        self.assertIn("1 month(s) from 01/29/2025 to 02/27/2025", move.invoice_line_ids.name)
+
+    def test_errors(self):
+        contract = self._create_contract()
+        with self.assertRaisesRegex(UserError, r"before the start of contract"):
+            self._terminate(contract, "2025-12-31")
+        with self.assertRaisesRegex(UserError, r"after the end of contract .* let it expire"):
+            self._terminate(contract, "2029-01-01")
+        with self.assertRaisesRegex(UserError, r"reason"):
+            self._terminate(contract, "2026-05-01", reason="  ")
+        self.assertEqual(contract.state, "active")
+        self.assertFalse(contract.invoice_ids)
+        self._terminate(contract, "2026-05-01")
+        with self.assertRaisesRegex(UserError, r"is Terminated: only an active contract"):
+            self._terminate(contract, "2026-06-01")
+        expired = self._create_contract(state="expired")
+        with self.assertRaisesRegex(UserError, r"is Expired: only an active contract"):
+            self._terminate(expired, "2026-06-01")
+
+    def test_wizard_as_manager(self):
+        contract = self._create_contract(term=12)
+        self._invoice_until(contract, "2026-02-01")
+        wizard_form = Form(
+            self.env["waas.contract.terminate"]
+            .with_user(self.user_manager)
+            .with_context(default_contract_id=contract.id)
+        )
+        wizard_form.date = "2026-02-14"
+        wizard_form.reason = "Moved to another provider"
+        self.assertEqual(wizard_form.fee_months, 10)
+        self.assertEqual(wizard_form.fee_amount, 600.0)
+        action = wizard_form.save().action_confirm()
+        self.assertEqual(contract.state, "terminated")
+        self.assertEqual(action["res_id"], contract.termination_move_id.id)
+        self.assertEqual(contract.termination_move_id.amount_untaxed, 600.0)
+
+    def test_wizard_is_for_managers(self):
+        contract = self._create_contract()
+        with self.assertRaises(AccessError):
+            self.env["waas.contract.terminate"].with_user(self.user_waas).create(
+                {"contract_id": contract.id, "reason": "x"}
+            )
