@@ -1,0 +1,88 @@
+from odoo import Command, _, api, fields, models
+from odoo.exceptions import UserError
+
+
+class WaasInvoiceRun(models.TransientModel):
+    _name = "waas.invoice.run"
+    _description = "WaaS Invoice Run"
+
+    date = fields.Date(
+        string="Invoice Up To",
+        required=True,
+        default=fields.Date.context_today,
+        help="Every contract period starting on or before this date is invoiced.",
+    )
+    company_ids = fields.Many2many(
+        comodel_name="res.company",
+        string="Companies",
+        required=True,
+        default=lambda self: self.env.companies,
+        domain=lambda self: [("id", "in", self.env.user.company_ids.ids)],
+    )
+    state = fields.Selection(
+        selection=[("draft", "To Run"), ("done", "Done")],
+        default="draft",
+        required=True,
+    )
+    move_ids = fields.Many2many(
+        comodel_name="account.move",
+        string="Invoices",
+        readonly=True,
+    )
+    invoice_count = fields.Integer(string="Invoices Created", readonly=True)
+    contract_count = fields.Integer(string="Contracts Invoiced", readonly=True)
+
+    @api.constrains("company_ids")
+    def _check_company_ids(self):
+        for run in self:
+            foreign = run.company_ids - self.env.user.company_ids
+            if foreign:
+                raise UserError(
+                    _(
+                        "You cannot run the WaaS invoices of %(companies)s.",
+                        companies=", ".join(foreign.mapped("display_name")),
+                    )
+                )
+
+    def action_run(self):
+        """Button "Create Invoices": invoice every due contract period up to the date for
+        the chosen companies, then show what was created."""
+        self.ensure_one()
+        if not self.company_ids:
+            raise UserError(_("Choose at least one company."))
+        companies = self.company_ids & self.env.user.company_ids
+        # sudo: accountants start the run but only read contracts; the run itself writes
+        # nothing but the contracts' invoicing schedule and the standard invoices, and is
+        # restricted to the companies of the user (checked above).
+        moves = (
+            self.env["waas.contract"]
+            .sudo()
+            .with_context(allowed_company_ids=companies.ids)
+            ._waas_invoice_run(date=self.date, companies=companies)
+        )
+        self.write(
+            {
+                "state": "done",
+                "move_ids": [Command.set(moves.ids)],
+                "invoice_count": len(moves),
+                "contract_count": len(moves.waas_contract_id),
+            }
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "new",
+            "name": _("WaaS Invoice Run"),
+        }
+
+    def action_open_invoices(self):
+        """Button "Open Invoices": the invoices this run created."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_out_invoice_type"
+        )
+        action["domain"] = [("id", "in", self.move_ids.ids)]
+        action["context"] = {"default_move_type": "out_invoice", "create": False}
+        return action
