@@ -1,4 +1,7 @@
-from odoo import fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+from .res_partner import PRODUCT_MANAGER_GROUP
 
 WAAS_KINDS = [
     ("bundle", "WaaS Bundle"),
@@ -8,6 +11,8 @@ WAAS_KINDS = [
     ("upgrade", "Upgrade"),
     ("partner_service", "Partner Service"),
 ]
+WAAS_PRICED_KINDS = ("bundle", "option", "upgrade")
+WAAS_USER_GROUP = "also_waas.group_waas_user"
 
 
 class ProductTemplate(models.Model):
@@ -49,3 +54,201 @@ class ProductTemplate(models.Model):
         domain=[("waas_kind", "=", "licence")],
         help="For an upgrade: the included licence it replaces (e.g. Business Essentials).",
     )
+    # ------------------------------------------------------------------ exceptions
+    waas_manufacturer_approved = fields.Boolean(
+        string="Manufacturer Approved",
+        compute="_compute_waas_manufacturer_approved",
+        help="The manufacturer of this hardware is approved for WaaS.",
+    )
+    waas_exception_state = fields.Selection(
+        selection=[
+            ("none", "No Exception"),
+            ("requested", "Requested"),
+            ("approved", "Approved"),
+            ("rejected", "Rejected"),
+        ],
+        string="WaaS Exception",
+        default="none",
+        required=True,
+        copy=False,
+        tracking=True,
+        help="Hardware of a manufacturer that is not approved may only go into a bundle "
+        "when a product manager approved an exception for it.",
+    )
+    waas_exception_reason = fields.Text(
+        string="Exception Reason",
+        copy=False,
+        help="Why the exception is requested; after a rejection, why it was rejected.",
+    )
+    waas_pricelist_item_ids = fields.One2many(
+        comodel_name="waas.pricelist.item",
+        inverse_name="product_tmpl_id",
+        string="WaaS Prices",
+    )
+
+    # ------------------------------------------------------------------ computes
+    @api.depends("waas_manufacturer_id.waas_approval_state")
+    def _compute_waas_manufacturer_approved(self):
+        for tmpl in self:
+            tmpl.waas_manufacturer_approved = (
+                tmpl.waas_manufacturer_id.waas_approval_state == "approved"
+            )
+
+    def _waas_allowed_in_bundle(self):
+        """True when this hardware may be a bundle or option component."""
+        self.ensure_one()
+        return (
+            not self.waas_manufacturer_id
+            or self.waas_manufacturer_id.waas_approval_state == "approved"
+            or self.waas_exception_state == "approved"
+        )
+
+    # ------------------------------------------------------------------ constraints
+    @api.constrains("waas_manufacturer_id", "waas_exception_state")
+    def _check_waas_component_in_bundles(self):
+        """A component already in bundles cannot move to a non-approved manufacturer."""
+        lines = self.env["waas.bundle.line"].search(
+            [("product_id.product_tmpl_id", "in", self.ids)]
+        )
+        lines._check_waas_component_manufacturer()
+
+    @api.constrains("waas_licence_seats")
+    def _check_waas_licence_seats(self):
+        for tmpl in self:
+            if tmpl.waas_licence_seats < 0:
+                raise ValidationError(
+                    _(
+                        "%(product)s cannot have a negative number of licence seats.",
+                        product=tmpl.display_name,
+                    )
+                )
+
+    # ------------------------------------------------------------------ exception actions
+    def _waas_check_group(self, group, role):
+        if self.env.su or self.env.user.has_group(group):
+            return
+        raise AccessError(
+            _(
+                "Only a %(role)s can do this on WaaS exception requests (%(user)s is not one).",
+                role=role,
+                user=self.env.user.name,
+            )
+        )
+
+    def _waas_check_exception_state(self, allowed, action):
+        wrong = self.filtered(lambda t: t.waas_exception_state not in allowed)
+        if wrong:
+            states = dict(self._fields["waas_exception_state"]._description_selection(self.env))
+            raise UserError(
+                _(
+                    "Cannot %(action)s the WaaS exception of %(product)s: it is %(state)s.",
+                    action=action,
+                    product=wrong[0].display_name,
+                    state=states[wrong[0].waas_exception_state],
+                )
+            )
+
+    # ------------------------------------------------------------------ CRUD
+    def write(self, vals):
+        if vals.get("waas_exception_state") in ("approved", "rejected"):
+            self._waas_check_group(PRODUCT_MANAGER_GROUP, _("WaaS Product Manager"))
+        return super().write(vals)
+
+    def action_waas_request_exception(self, reason=None):
+        """Confirm button of the "Request Exception" wizard (WaaS User).
+
+        For hardware of a manufacturer that is not approved.
+
+        :param reason: why this hardware is needed in a bundle (optional).
+        """
+        self._waas_check_group(WAAS_USER_GROUP, _("WaaS User"))
+        for tmpl in self:
+            if tmpl.waas_kind != "component":
+                raise UserError(
+                    _(
+                        "%(product)s is not a hardware component: exceptions are only for "
+                        "hardware of manufacturers that are not approved.",
+                        product=tmpl.display_name,
+                    )
+                )
+            if not tmpl.waas_manufacturer_id or tmpl.waas_manufacturer_approved:
+                raise UserError(
+                    _(
+                        "%(product)s needs no exception: its manufacturer is approved or not set.",
+                        product=tmpl.display_name,
+                    )
+                )
+        self._waas_check_exception_state(("none", "rejected"), _("request"))
+        # sudo: WaaS users may not edit products; the request only moves the exception
+        # state (group checked above) and logs it in the chatter.
+        vals = {"waas_exception_state": "requested"}
+        if (reason or "").strip():
+            vals["waas_exception_reason"] = reason.strip()
+        self.sudo().write(vals)
+        for tmpl in self.sudo():
+            tmpl.message_post(
+                body=_(
+                    "WaaS exception requested by %(user)s for hardware of %(manufacturer)s "
+                    "(not approved). Reason: %(reason)s",
+                    user=self.env.user.name,
+                    manufacturer=tmpl.waas_manufacturer_id.display_name,
+                    reason=tmpl.waas_exception_reason or _("none given"),
+                )
+            )
+        return True
+
+    def action_waas_approve_exception(self):
+        """Button "Approve Exception" (Product Manager)."""
+        self._waas_check_group(PRODUCT_MANAGER_GROUP, _("WaaS Product Manager"))
+        self._waas_check_exception_state(("requested",), _("approve"))
+        self.write({"waas_exception_state": "approved"})
+        for tmpl in self:
+            tmpl.message_post(
+                body=_(
+                    "WaaS exception approved by %(user)s: this hardware may go into bundles.",
+                    user=self.env.user.name,
+                )
+            )
+        return True
+
+    def action_waas_reject_exception(self, reason=None):
+        """Confirm button of the "Reject Exception" wizard (Product Manager).
+
+        :param reason: why the exception is rejected; required.
+        """
+        self._waas_check_group(PRODUCT_MANAGER_GROUP, _("WaaS Product Manager"))
+        if not (reason or "").strip():
+            raise UserError(_("Please give a reason to reject a WaaS exception request."))
+        self._waas_check_exception_state(("requested",), _("reject"))
+        self.write({"waas_exception_state": "rejected", "waas_exception_reason": reason.strip()})
+        for tmpl in self:
+            tmpl.message_post(
+                body=_(
+                    "WaaS exception rejected by %(user)s. Reason: %(reason)s",
+                    user=self.env.user.name,
+                    reason=reason.strip(),
+                )
+            )
+        return True
+
+    def _waas_exception_wizard_action(self, mode, name):
+        return {
+            "type": "ir.actions.act_window",
+            "name": name,
+            "res_model": "waas.exception.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_product_tmpl_ids": self.ids, "default_mode": mode},
+        }
+
+    def action_waas_open_request_exception(self):
+        """Button "Request Exception" (WaaS User): asks for the reason in a wizard."""
+        self._waas_check_group(WAAS_USER_GROUP, _("WaaS User"))
+        self._waas_check_exception_state(("none", "rejected"), _("request"))
+        return self._waas_exception_wizard_action("request", _("Request WaaS Exception"))
+
+    def action_waas_open_reject_exception(self):
+        """Button "Reject Exception" (Product Manager): asks for the reason in a wizard."""
+        self._waas_check_group(PRODUCT_MANAGER_GROUP, _("WaaS Product Manager"))
+        self._waas_check_exception_state(("requested",), _("reject"))
+        return self._waas_exception_wizard_action("reject", _("Reject WaaS Exception"))

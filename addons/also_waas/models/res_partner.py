@@ -1,7 +1,8 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 MIN_WARRANTY_MONTHS = 36
+PRODUCT_MANAGER_GROUP = "also_waas.group_waas_product_manager"
 
 
 class ResPartner(models.Model):
@@ -27,12 +28,31 @@ class ResPartner(models.Model):
         tracking=True,
         help="Manufacturer warranty on its hardware. Approval needs at least 36 months.",
     )
+    waas_product_count = fields.Integer(
+        string="WaaS Products",
+        compute="_compute_waas_product_count",
+    )
     # ------------------------------------------------------------------ reseller
     waas_is_reseller = fields.Boolean(
         string="WaaS Reseller",
         help="Partner allowed to sell WaaS bundles to its end customers and earn commission.",
     )
 
+    # ------------------------------------------------------------------ computes
+    def _compute_waas_product_count(self):
+        manufacturers = self.filtered("waas_is_manufacturer")
+        counts = {}
+        if manufacturers.ids:
+            groups = self.env["product.template"]._read_group(
+                [("waas_manufacturer_id", "in", manufacturers.ids)],
+                groupby=["waas_manufacturer_id"],
+                aggregates=["__count"],
+            )
+            counts = {partner.id: count for partner, count in groups}
+        for partner in self:
+            partner.waas_product_count = counts.get(partner.id, 0)
+
+    # ------------------------------------------------------------------ constraints
     @api.constrains("waas_approval_state", "waas_warranty_months", "waas_is_manufacturer")
     def _check_waas_manufacturer_warranty(self):
         for partner in self:
@@ -50,3 +70,83 @@ class ResPartner(models.Model):
                         min=MIN_WARRANTY_MONTHS,
                     )
                 )
+
+    @api.constrains("waas_warranty_months")
+    def _check_waas_warranty_not_negative(self):
+        for partner in self:
+            if partner.waas_warranty_months < 0:
+                raise ValidationError(
+                    _(
+                        "The warranty of %(name)s cannot be negative (%(months)s months).",
+                        name=partner.display_name,
+                        months=partner.waas_warranty_months,
+                    )
+                )
+
+    # ------------------------------------------------------------------ CRUD
+    @api.model_create_multi
+    def create(self, vals_list):
+        if any(vals.get("waas_approval_state", "pending") != "pending" for vals in vals_list):
+            self._waas_check_product_manager()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "waas_approval_state" in vals and any(
+            partner.waas_approval_state != vals["waas_approval_state"] for partner in self
+        ):
+            self._waas_check_product_manager()
+        return super().write(vals)
+
+    # ------------------------------------------------------------------ actions
+    def _waas_check_product_manager(self):
+        """Only WaaS product managers decide on manufacturers (also outside the buttons)."""
+        if self.env.su or self.env.user.has_group(PRODUCT_MANAGER_GROUP):
+            return
+        raise AccessError(
+            _(
+                "Only a WaaS Product Manager can approve, reject or reset a manufacturer "
+                "(%(user)s is not one).",
+                user=self.env.user.name,
+            )
+        )
+
+    def _waas_check_is_manufacturer(self):
+        not_manufacturers = self.filtered(lambda p: not p.waas_is_manufacturer)
+        if not_manufacturers:
+            raise UserError(
+                _(
+                    "%(names)s is not flagged as a WaaS manufacturer.",
+                    names=", ".join(not_manufacturers.mapped("display_name")),
+                )
+            )
+
+    def action_waas_approve_manufacturer(self):
+        """Button "Approve" on the WaaS page of a manufacturer (Product Manager)."""
+        self._waas_check_product_manager()
+        self._waas_check_is_manufacturer()
+        self.write({"waas_approval_state": "approved"})
+        return True
+
+    def action_waas_reject_manufacturer(self):
+        """Button "Reject" on the WaaS page of a manufacturer (Product Manager)."""
+        self._waas_check_product_manager()
+        self._waas_check_is_manufacturer()
+        self.write({"waas_approval_state": "rejected"})
+        return True
+
+    def action_waas_reset_manufacturer(self):
+        """Button "Reset to Pending" on the WaaS page of a manufacturer (Product Manager)."""
+        self._waas_check_product_manager()
+        self._waas_check_is_manufacturer()
+        self.write({"waas_approval_state": "pending"})
+        return True
+
+    def action_waas_view_products(self):
+        """Smart button "WaaS Products" on a manufacturer: its catalogue products."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "also_waas.product_template_action_waas_all"
+        )
+        action["domain"] = [("waas_manufacturer_id", "=", self.id)]
+        action["context"] = {"default_waas_manufacturer_id": self.id}
+        return action

@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class WaasBundleLine(models.Model):
@@ -30,3 +31,36 @@ class WaasBundleLine(models.Model):
             "A bundle component needs a positive quantity.",
         ),
     ]
+
+    @api.constrains("quantity")
+    def _check_quantity(self):
+        for line in self:
+            if line.quantity <= 0:
+                raise ValidationError(
+                    _(
+                        "Component %(component)s of %(bundle)s needs a positive quantity "
+                        "(not %(quantity)s).",
+                        component=line.product_id.display_name,
+                        bundle=line.bundle_tmpl_id.display_name,
+                        quantity=line.quantity,
+                    )
+                )
+
+    @api.constrains("product_id", "bundle_tmpl_id")
+    def _check_waas_component_manufacturer(self):
+        """Only approved manufacturers' hardware (or approved exceptions) goes into bundles."""
+        for line in self:
+            component = line.product_id.product_tmpl_id
+            if component._waas_allowed_in_bundle():
+                continue
+            raise ValidationError(
+                _(
+                    "%(component)s cannot be part of %(bundle)s: its manufacturer "
+                    "%(manufacturer)s is not approved for WaaS and the component has no "
+                    "approved exception. Ask a product manager for an exception or choose "
+                    "hardware of an approved manufacturer.",
+                    component=line.product_id.display_name,
+                    bundle=line.bundle_tmpl_id.display_name,
+                    manufacturer=line.product_id.waas_manufacturer_id.display_name,
+                )
+            )

@@ -1,2 +1,4 @@
 from . import waas_sellout_wizard
 from . import waas_credit_check_reject
+from . import waas_exception_wizard
+from . import waas_pricelist_export
