@@ -19,3 +19,5 @@ from . import waas_sellout_report
 from . import waas_contract_report
 from . import waas_contract_event_report
 from . import waas_dashboard
+from . import waas_marketplace
+from . import waas_contract_lifecycle

@@ -103,7 +103,8 @@ class WaasOpsCommon(WaasCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company.waas_invoice_auto_post = True
+        if "waas_invoice_auto_post" in cls.company._fields:
+            cls.company.waas_invoice_auto_post = True
 
     @classmethod
     def _create_contract(cls, *args, **values):
