@@ -313,9 +313,13 @@ class WaasCommissionLine(models.Model):
         lines = lines._lock_for_settlement()
         if not lines:
             return self.env["account.move"]
-        groups = defaultdict(lambda: self.browse())
+        group_ids = defaultdict(list)
         for line in lines:
-            groups[(line.company_id, line.reseller_id, line.period)] |= line
+            group_ids[(line.company_id, line.reseller_id, line.period)].append(line.id)
+        groups = {
+            key: lines.browse(ids).with_prefetch(lines._prefetch_ids)
+            for key, ids in group_ids.items()
+        }
         journals = self._get_settle_journals({key[0] for key in groups})
         vals_list = [
             group._prepare_bill_vals(journals[key[0]], date_to) for key, group in groups.items()
@@ -424,9 +428,10 @@ class WaasCommissionLine(models.Model):
     # ------------------------------------------------------------------ statements
     def _get_statement_groups(self):
         """Lines grouped per company, reseller and period, for the PDF and xlsx statement."""
-        groups = defaultdict(lambda: self.browse())
+        group_ids = defaultdict(list)
         for line in self.sorted(lambda line: (line.reseller_id.id, line.period, line.id)):
-            groups[(line.company_id, line.reseller_id, line.period)] |= line
+            group_ids[(line.company_id, line.reseller_id, line.period)].append(line.id)
+        groups = {key: self.browse(ids) for key, ids in group_ids.items()}
         return [
             {
                 "company": company,
