@@ -1,0 +1,22 @@
+from odoo import fields, models
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    waas_return_id = fields.Many2one(
+        comodel_name="waas.return",
+        string="WaaS Return (pickup fee)",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The return whose secure pickup fee this invoice bills.",
+    )
+
+    _sql_constraints = [
+        (
+            "waas_return_fee_unique",
+            "UNIQUE(waas_return_id)",
+            "The secure pickup fee of a return is invoiced only once.",
+        ),
+    ]

@@ -1,0 +1,803 @@
+from collections import defaultdict
+from datetime import timedelta
+
+from odoo import Command, _, api, fields, models, modules
+from odoo.exceptions import UserError, ValidationError
+
+# A contract has at most one return in these states at a time.
+OPEN_STATES = ("draft", "scheduled", "partial", "received", "wiped")
+# States in which devices are on their way, being received or wiped.
+PROGRESS_STATES = ("scheduled", "partial", "received", "wiped")
+CRON_CHUNK = 200
+
+
+class WaasReturn(models.Model):
+    _name = "waas.return"
+    _description = "WaaS Return"
+    _inherit = ["mail.thread", "mail.activity.mixin", "portal.mixin"]
+    _order = "id desc"
+    _check_company_auto = True
+
+    name = fields.Char(
+        string="Number", required=True, readonly=True, default="/", copy=False, index="trigram"
+    )
+    contract_id = fields.Many2one(
+        comodel_name="waas.contract",
+        required=True,
+        index=True,
+        ondelete="restrict",
+        tracking=True,
+        check_company=True,
+    )
+    company_id = fields.Many2one(
+        related="contract_id.company_id", store=True, index=True, precompute=True
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    partner_id = fields.Many2one(
+        related="contract_id.partner_id",
+        string="End Customer",
+        store=True,
+        index=True,
+        precompute=True,
+    )
+    reseller_id = fields.Many2one(
+        related="contract_id.reseller_id", store=True, index=True, precompute=True
+    )
+    user_id = fields.Many2one(
+        comodel_name="res.users",
+        string="Responsible",
+        default=lambda self: self.env.user,
+        tracking=True,
+        domain="[('share', '=', False)]",
+    )
+    method = fields.Selection(
+        selection=[("self_return", "Self-Return (own risk)"), ("pickup", "Secure Pickup by ALSO")],
+        required=True,
+        default="self_return",
+        tracking=True,
+    )
+    state = fields.Selection(
+        selection=[
+            ("draft", "Draft"),
+            ("scheduled", "Scheduled"),
+            ("partial", "Partially Received"),
+            ("received", "Received"),
+            ("wiped", "Wiped"),
+            ("done", "Done"),
+            ("cancel", "Cancelled"),
+        ],
+        default="draft",
+        required=True,
+        readonly=True,
+        copy=False,
+        tracking=True,
+        index=True,
+    )
+    line_ids = fields.One2many(
+        comodel_name="waas.return.line", inverse_name="return_id", string="Devices", copy=False
+    )
+    # ------------------------------------------------------------------ self-return
+    risk_ack_by_id = fields.Many2one(
+        comodel_name="res.users",
+        string="Risk Acknowledged By",
+        readonly=True,
+        copy=False,
+        tracking=True,
+    )
+    risk_ack_date = fields.Datetime(
+        string="Risk Acknowledged On", readonly=True, copy=False, tracking=True
+    )
+    expected_date = fields.Date(
+        string="Expected By",
+        tracking=True,
+        copy=False,
+        help="Date by which the end customer's parcel must be back; a reminder activity is "
+        "scheduled when it passes.",
+    )
+    reminder_date = fields.Date(
+        string="Overdue Reminder On",
+        readonly=True,
+        copy=False,
+        help="When the overdue reminder was scheduled (once per expected-by date).",
+    )
+    # ------------------------------------------------------------------ secure pickup
+    pickup_date = fields.Date(tracking=True, copy=False)
+    pickup_time_from = fields.Float(string="Window From", tracking=True, copy=False)
+    pickup_time_to = fields.Float(string="Window To", tracking=True, copy=False)
+    pickup_address_id = fields.Many2one(
+        comodel_name="res.partner",
+        compute="_compute_pickup_address_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        tracking=True,
+    )
+    pickup_contact_id = fields.Many2one(
+        comodel_name="res.partner",
+        string="Contact Person",
+        tracking=True,
+        help="Who hands the devices over to the courier.",
+    )
+    pickup_contact_phone = fields.Char(related="pickup_contact_id.phone", string="Contact Phone")
+    fee_move_id = fields.Many2one(
+        comodel_name="account.move",
+        string="Pickup Fee Invoice",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        tracking=True,
+    )
+    # ------------------------------------------------------------------ logistics
+    picking_ids = fields.One2many(
+        comodel_name="stock.picking", inverse_name="waas_return_id", string="Transfers"
+    )
+    picking_count = fields.Integer(compute="_compute_picking_count", string="Transfer Count")
+    date_done = fields.Datetime(string="Closed On", readonly=True, copy=False)
+    # ------------------------------------------------------------------ progress
+    device_count = fields.Integer(compute="_compute_progress")
+    received_count = fields.Integer(compute="_compute_progress")
+    missing_count = fields.Integer(compute="_compute_progress")
+    wiped_count = fields.Integer(compute="_compute_progress")
+
+    _sql_constraints = [
+        (
+            "fee_move_unique",
+            "UNIQUE(fee_move_id)",
+            "A pickup fee invoice belongs to one return only.",
+        ),
+        (
+            "pickup_window_valid",
+            "CHECK(pickup_time_from IS NULL OR pickup_time_to IS NULL "
+            "OR pickup_time_to = 0 OR pickup_time_from < pickup_time_to)",
+            "The pickup window must end after it starts.",
+        ),
+    ]
+
+    def init(self):
+        # Safety net of _check_one_open_return: one open return per contract, even when
+        # two transactions create one at the same time.
+        self.env.cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS waas_return_contract_open_unique
+            ON waas_return (contract_id)
+            WHERE state NOT IN ('done', 'cancel')
+            """
+        )
+
+    # ------------------------------------------------------------------ computes
+    @api.depends("partner_id")
+    def _compute_pickup_address_id(self):
+        for ret in self:
+            if not ret.pickup_address_id or ret.state == "draft":
+                ret.pickup_address_id = ret.partner_id
+
+    @api.depends("picking_ids")
+    def _compute_picking_count(self):
+        for ret in self:
+            ret.picking_count = len(ret.picking_ids)
+
+    @api.depends("line_ids.received", "line_ids.missing", "line_ids.wipe_id")
+    def _compute_progress(self):
+        for ret in self:
+            lines = ret.line_ids
+            ret.device_count = len(lines)
+            ret.received_count = len(lines.filtered("received"))
+            ret.missing_count = len(lines.filtered("missing"))
+            ret.wiped_count = len(lines.filtered("wipe_id"))
+
+    def _compute_access_url(self):
+        res = super()._compute_access_url()
+        for ret in self:
+            ret.access_url = f"/my/waas/returns/{ret.id}"
+        return res
+
+    def _get_report_base_filename(self):
+        self.ensure_one()
+        return _("Data Wipe Certificate %(name)s", name=self.name)
+
+    # ------------------------------------------------------------------ constraints
+    @api.model
+    def _check_one_open_return(self, contract_ids, exclude_ids=()):
+        """Refuse a second open return on a contract. Called before the rows are written
+        (the partial unique index ``waas_return_contract_open_unique`` would otherwise
+        answer first, with a database error instead of a clear message)."""
+        if not contract_ids:
+            return
+        if len(set(contract_ids)) < len(contract_ids):
+            raise ValidationError(_("A contract can have only one open return at a time."))
+        clash = self.search(
+            [
+                ("contract_id", "in", list(contract_ids)),
+                ("state", "in", OPEN_STATES),
+                ("id", "not in", list(exclude_ids)),
+            ],
+            limit=1,
+        )
+        if clash:
+            raise ValidationError(
+                _(
+                    "Contract %(contract)s already has an open return (%(name)s): finish or "
+                    "cancel it before starting another one.",
+                    contract=clash.contract_id.name,
+                    name=clash.name,
+                )
+            )
+
+    @api.constrains("pickup_time_from", "pickup_time_to")
+    def _check_pickup_window(self):
+        for ret in self:
+            start, end = ret.pickup_time_from, ret.pickup_time_to
+            if not (0 <= start <= 24 and 0 <= end <= 24) or (end and start >= end):
+                raise ValidationError(
+                    _(
+                        "The pickup window of return %(name)s must be within the day and end "
+                        "after it starts.",
+                        name=ret.name,
+                    )
+                )
+
+    # ------------------------------------------------------------------ CRUD
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_one_open_return(
+            [
+                vals["contract_id"]
+                for vals in vals_list
+                if vals.get("contract_id") and vals.get("state", "draft") in OPEN_STATES
+            ]
+        )
+        contract_ids = {vals["contract_id"] for vals in vals_list if vals.get("contract_id")}
+        contracts = self.env["waas.contract"].browse(contract_ids)
+        lines_by_contract = self._prepare_line_commands(contracts)
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                vals["name"] = self.env["ir.sequence"].next_by_code("waas.return") or "/"
+            if "line_ids" not in vals and vals.get("contract_id"):
+                commands = lines_by_contract.get(vals["contract_id"])
+                if not commands:
+                    contract = self.env["waas.contract"].browse(vals["contract_id"])
+                    raise UserError(
+                        _(
+                            "Contract %(contract)s has no rented device left to return.",
+                            contract=contract.name,
+                        )
+                    )
+                vals["line_ids"] = commands
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "contract_id" in vals and self.filtered("line_ids"):
+            raise UserError(_("The contract of a return with devices cannot be changed."))
+        if vals.get("state") in OPEN_STATES:
+            reopened = self.filtered(lambda r: r.state not in OPEN_STATES)
+            self._check_one_open_return(reopened.contract_id.ids, exclude_ids=self.ids)
+        if "expected_date" in vals:
+            # A new expected-by date gets its own overdue reminder.
+            vals["reminder_date"] = False
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_draft_or_cancelled(self):
+        if self.filtered(lambda r: r.state not in ("draft", "cancel")):
+            raise UserError(_("Only draft or cancelled returns can be deleted."))
+
+    @api.model
+    def _prepare_line_commands(self, contracts):
+        """{contract id: [Command.create(line values)]} for the rented devices (one query)."""
+        devices = self.env["waas.device"].search(
+            [("contract_id", "in", contracts.ids), ("state", "=", "rented")]
+        )
+        result = defaultdict(list)
+        for device in devices:
+            result[device.contract_id.id].append(Command.create({"device_id": device.id}))
+        return result
+
+    # ------------------------------------------------------------------ helpers
+    def _lock_rows(self):
+        """Lock the returns' rows until the end of the transaction and re-read them, so
+        that two confirmations (double click, two users) are serialized: the second one
+        sees what the first one did."""
+        if not self.ids:
+            return
+        self.flush_recordset()
+        self.env.cr.execute(
+            "SELECT id FROM waas_return WHERE id IN %s FOR UPDATE", [tuple(self.ids)]
+        )
+        self.invalidate_recordset()
+
+    def _create_activities(self, summary, notes, user_field="user_id"):
+        """One to-do activity per return in one create; ``notes``: {return id: html}."""
+        activity_type = self.env.ref("mail.mail_activity_data_todo")
+        model_id = self.env["ir.model"]._get_id(self._name)
+        today = fields.Date.context_today(self)
+        self.env["mail.activity"].sudo().create(
+            [
+                {
+                    "res_model_id": model_id,
+                    "res_id": ret.id,
+                    "activity_type_id": activity_type.id,
+                    "summary": summary,
+                    "note": notes.get(ret.id, ""),
+                    "user_id": (ret[user_field] or self.env.user).id,
+                    "date_deadline": today,
+                }
+                for ret in self
+            ]
+        )
+
+    # ------------------------------------------------------------------ actions
+    def action_acknowledge_risk(self):
+        """Button "Acknowledge Risk": the end customer accepts that a self-return travels
+        at its own risk; who and when are recorded."""
+        for ret in self:
+            if ret.method != "self_return" or ret.state != "draft":
+                raise UserError(
+                    _(
+                        "Return %(name)s: the risk is acknowledged only for a self-return "
+                        "that is not confirmed yet.",
+                        name=ret.name,
+                    )
+                )
+        self.filtered(lambda r: not r.risk_ack_date).write(
+            {"risk_ack_by_id": self.env.user.id, "risk_ack_date": fields.Datetime.now()}
+        )
+        return True
+
+    def _check_ready_to_confirm(self):
+        for ret in self:
+            if not ret.line_ids:
+                raise UserError(_("Return %(name)s has no device to return.", name=ret.name))
+            if ret.method == "self_return" and not ret.risk_ack_date:
+                raise UserError(
+                    _(
+                        "Return %(name)s: the end customer must acknowledge that a "
+                        "self-return travels at its own risk before it is confirmed.",
+                        name=ret.name,
+                    )
+                )
+            if ret.method == "pickup":
+                if not (ret.pickup_date and ret.pickup_time_to and ret.pickup_address_id):
+                    raise UserError(
+                        _(
+                            "Return %(name)s: set the pickup date, time window and address "
+                            "before confirming the pickup.",
+                            name=ret.name,
+                        )
+                    )
+                if not ret.pickup_contact_id:
+                    raise UserError(
+                        _(
+                            "Return %(name)s: set the contact person who hands the devices over.",
+                            name=ret.name,
+                        )
+                    )
+                company = ret.company_id
+                if not company.waas_pickup_fee_product_id or company.waas_pickup_fee_amount <= 0:
+                    raise UserError(
+                        _(
+                            "Set the secure pickup fee product and price of %(company)s in the "
+                            "WaaS settings before confirming a pickup.",
+                            company=company.name,
+                        )
+                    )
+
+    def action_confirm(self):
+        """Button "Confirm": schedules the return. A pickup's fee is invoiced (exactly once)
+        and the receipt of the expected serials is created. Returns already confirmed (a
+        double click, another user) are left as they are."""
+        self._lock_rows()
+        todo = self.filtered(lambda r: r.state == "draft")
+        if not todo:
+            return True
+        todo._check_ready_to_confirm()
+        today = fields.Date.context_today(self)
+        for ret in todo.filtered(lambda r: r.method == "self_return" and not r.expected_date):
+            ret.expected_date = today + timedelta(days=ret.company_id.waas_self_return_days)
+        todo.filtered(lambda r: r.method == "pickup")._invoice_pickup_fee()
+        todo.write({"state": "scheduled"})
+        todo._create_receipts()
+        return True
+
+    def _invoice_pickup_fee(self):
+        """Invoice the secure pickup fee to the end customer, once per return: the rows are
+        locked and re-read first, an invoice already made is linked instead of repeated,
+        and a unique index on ``account_move.waas_return_id`` is the safety net."""
+        self._lock_rows()
+        todo = self.filtered(lambda r: r.method == "pickup" and not r.fee_move_id)
+        if not todo:
+            return self.env["account.move"]
+        # sudo: WaaS users book pickups but are no accountants; like a sales order's
+        # invoice, the fee invoice is a consequence of their confirmation.
+        Move = self.env["account.move"].sudo()
+        existing = Move.search([("waas_return_id", "in", todo.ids)])
+        for move in existing:
+            move.waas_return_id.fee_move_id = move
+        todo = todo.filtered(lambda r: not r.fee_move_id)
+        moves = Move
+        for company, rets in todo.grouped("company_id").items():
+            product = company.waas_pickup_fee_product_id
+            vals_list = [
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": ret.partner_id.id,
+                    "company_id": company.id,
+                    "currency_id": company.currency_id.id,
+                    "invoice_origin": ret.name,
+                    "invoice_user_id": self.env.user.id,
+                    "waas_return_id": ret.id,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "product_id": product.id,
+                                "name": self.env._(
+                                    "Secure pickup of %(count)s device(s), return %(name)s "
+                                    "(contract %(contract)s)",
+                                    count=len(ret.line_ids),
+                                    name=ret.name,
+                                    contract=ret.contract_id.name,
+                                ),
+                                "quantity": 1.0,
+                                "price_unit": company.waas_pickup_fee_amount,
+                            }
+                        )
+                    ],
+                }
+                for ret in rets
+            ]
+            moves |= Move.with_company(company).create(vals_list)
+        if moves:
+            moves.action_post()
+            for move in moves:
+                move.waas_return_id.fee_move_id = move
+                move.waas_return_id.message_post(
+                    body=_(
+                        "Secure pickup fee invoiced: %(invoice)s",
+                        invoice=move._get_html_link(),
+                    )
+                )
+        return moves
+
+    def _create_receipts(self):
+        """An incoming transfer per return from the customer into the WaaS returns
+        location, one move per device, with the expected serial already filled in."""
+        self.company_id._waas_returns_setup()
+        vals_list = []
+        for ret in self:
+            lines = ret.line_ids.filtered(lambda line: not line.received)
+            if not lines:
+                continue
+            company = ret.company_id
+            partner = ret.pickup_address_id if ret.method == "pickup" else ret.partner_id
+            src = partner.with_company(company).property_stock_customer or self.env.ref(
+                "stock.stock_location_customers"
+            )
+            vals = ret._prepare_transfer_vals(
+                lines,
+                company.waas_return_picking_type_id,
+                src,
+                company.waas_return_location_id,
+            )
+            vals.update(
+                partner_id=partner.id,
+                scheduled_date=ret.pickup_date or ret.expected_date or fields.Date.today(),
+            )
+            vals_list.append(vals)
+        pickings = self._create_transfers(vals_list)
+        pickings.action_confirm()
+        return pickings
+
+    def _prepare_transfer_vals(self, lines, picking_type, src, dest):
+        """Values of a transfer of ``lines``' devices, one move per device."""
+        self.ensure_one()
+        company = self.company_id
+        return {
+            "picking_type_id": picking_type.id,
+            "location_id": src.id,
+            "location_dest_id": dest.id,
+            "origin": self.name,
+            "company_id": company.id,
+            "waas_return_id": self.id,
+            "move_ids": [
+                Command.create(
+                    {
+                        "name": line.product_id.display_name,
+                        "product_id": line.product_id.id,
+                        "product_uom": line.product_id.uom_id.id,
+                        "product_uom_qty": 1.0,
+                        "location_id": src.id,
+                        "location_dest_id": dest.id,
+                        "company_id": company.id,
+                        "waas_return_line_id": line.id,
+                    }
+                )
+                for line in lines
+            ],
+        }
+
+    def _create_transfers(self, vals_list):
+        """Create the transfers, then one detailed operation per move with the device's
+        serial (before confirmation, so that nothing else is reserved or suggested)."""
+        # sudo: WaaS users have no Inventory rights; the transfers are the logistics
+        # consequence of their confirmation, processed later by the warehouse.
+        pickings = self.env["stock.picking"].sudo().create(vals_list)
+        moves = pickings.move_ids.filtered("waas_return_line_id.lot_id")
+        self.env["stock.move.line"].sudo().create(
+            [
+                {
+                    "picking_id": move.picking_id.id,
+                    "move_id": move.id,
+                    "product_id": move.product_id.id,
+                    "lot_id": move.waas_return_line_id.lot_id.id,
+                    "quantity": 1.0,
+                    "product_uom_id": move.product_uom.id,
+                    "location_id": move.location_id.id,
+                    "location_dest_id": move.location_dest_id.id,
+                    "company_id": move.company_id.id,
+                }
+                for move in moves
+            ]
+        )
+        return pickings
+
+    def _process_receipts(self):
+        """Called when receipts of these returns are done or cancelled: mark the received
+        devices, flag the missing ones once no receipt is open any more, move the state."""
+        rets = self.filtered(lambda r: r.state in PROGRESS_STATES)
+        if not rets:
+            return
+        receipts = rets.picking_ids.filtered(lambda p: p.picking_type_code == "incoming")
+        received_lots = (
+            receipts.filtered(lambda p: p.state == "done")
+            .move_line_ids.filtered(lambda ml: ml.state == "done" and ml.quantity > 0)
+            .lot_id
+        )
+        new_lines = rets.line_ids.filtered(
+            lambda line: not line.received and line.lot_id and line.lot_id in received_lots
+        )
+        if new_lines:
+            new_lines.write(
+                {"received": True, "date_received": fields.Datetime.now(), "missing": False}
+            )
+            new_lines.device_id.write({"state": "returned"})
+            for ret, lines in new_lines.grouped("return_id").items():
+                ret.message_post(
+                    body=_(
+                        "Devices received: %(serials)s",
+                        serials=", ".join(lines.mapped("lot_id.name")),
+                    )
+                )
+        closed = rets.filtered(
+            lambda r: (
+                not r.picking_ids.filtered(
+                    lambda p: (
+                        p.picking_type_code == "incoming" and p.state not in ("done", "cancel")
+                    )
+                )
+            )
+        )
+        closed._flag_missing_devices()
+        rets._update_progress_state()
+
+    def _flag_missing_devices(self):
+        """Flag the devices still expected as missing, with one activity per return."""
+        lines = self.line_ids.filtered(lambda line: not line.received and not line.missing)
+        if not lines:
+            return
+        lines.write({"missing": True})
+        by_return = lines.grouped("return_id")
+        notes = {}
+        for ret, ret_lines in by_return.items():
+            serials = ", ".join(
+                line.lot_id.name or line.product_id.display_name for line in ret_lines
+            )
+            notes[ret.id] = _(
+                "Devices not received: %(serials)s. Contact the end customer and create a new "
+                "receipt when they are found.",
+                serials=serials,
+            )
+            ret.message_post(body=notes[ret.id])
+        self.browse([ret.id for ret in by_return])._create_activities(_("Missing devices"), notes)
+
+    def _update_progress_state(self):
+        """Set the state from the lines: partially received, received, wiped."""
+        by_state = defaultdict(list)
+        for ret in self.filtered(lambda r: r.state in PROGRESS_STATES):
+            lines = ret.line_ids
+            if lines and all(line.received and line.wipe_id for line in lines):
+                state = "wiped"
+            elif lines and all(lines.mapped("received")):
+                state = "received"
+            elif any(lines.mapped("received")):
+                state = "partial"
+            else:
+                state = "scheduled"
+            if state != ret.state:
+                by_state[state].append(ret.id)
+        for state, ids in by_state.items():
+            self.browse(ids).write({"state": state})
+
+    def action_flag_missing(self):
+        """Button "Flag Missing Devices": stop waiting: the open receipts are cancelled
+        and the devices not received are flagged missing (with an activity)."""
+        rets = self.filtered(lambda r: r.state in PROGRESS_STATES)
+        open_receipts = rets.picking_ids.filtered(
+            lambda p: p.picking_type_code == "incoming" and p.state not in ("done", "cancel")
+        )
+        if open_receipts:
+            # sudo: see _create_receipts.
+            open_receipts.sudo().action_cancel()
+        rets._process_receipts()
+        return True
+
+    def action_create_receipt(self):
+        """Button "New Receipt": a new incoming transfer for the devices not received yet
+        (e.g. missing devices found again)."""
+        for ret in self:
+            open_receipts = ret.picking_ids.filtered(
+                lambda p: p.picking_type_code == "incoming" and p.state not in ("done", "cancel")
+            )
+            if ret.state not in ("scheduled", "partial") or open_receipts:
+                raise UserError(
+                    _(
+                        "Return %(name)s already has an open receipt or nothing left to receive.",
+                        name=ret.name,
+                    )
+                )
+        pickings = self._create_receipts()
+        return pickings and self._action_view_pickings(pickings)
+
+    def action_record_wipe(self):
+        """Button "Record Wipe": opens the wizard recording the wiping of received devices."""
+        self.ensure_one()
+        lines = self.line_ids.filtered(lambda line: line.received and not line.wipe_id)
+        if not lines:
+            raise UserError(
+                _("Return %(name)s has no received device waiting to be wiped.", name=self.name)
+            )
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Record Data Wipe"),
+            "res_model": "waas.return.wipe.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_return_id": self.id,
+                "default_line_ids": [Command.set(lines.ids)],
+            },
+        }
+
+    def action_done(self):
+        """Button "Close": every device received and wiped; the devices move to the
+        refurbish location and the return is done."""
+        todo = self.filtered(lambda r: r.state != "done")
+        for ret in todo:
+            if ret.state in ("draft", "cancel"):
+                raise UserError(
+                    _("Return %(name)s is not confirmed: it cannot be closed.", name=ret.name)
+                )
+            not_received = ret.line_ids.filtered(lambda line: not line.received)
+            not_wiped = ret.line_ids.filtered(lambda line: line.received and not line.wipe_id)
+            if not_received or not_wiped:
+                raise UserError(
+                    _(
+                        "Return %(name)s cannot be closed until every device is received and "
+                        "wiped. Not received: %(not_received)s. Not wiped: %(not_wiped)s.",
+                        name=ret.name,
+                        not_received=", ".join(not_received.mapped("display_name")) or "-",
+                        not_wiped=", ".join(not_wiped.mapped("display_name")) or "-",
+                    )
+                )
+        todo._move_to_refurbish()
+        todo.write({"state": "done", "date_done": fields.Datetime.now()})
+        return True
+
+    def _move_to_refurbish(self):
+        """An internal transfer per return of the wiped devices from the WaaS returns
+        location to the refurbish location, validated at once."""
+        self.company_id._waas_returns_setup()
+        vals_list = []
+        for ret in self:
+            company = ret.company_id
+            lines = ret.line_ids.filtered("lot_id")
+            if not lines:
+                continue
+            warehouse = company.waas_return_picking_type_id.warehouse_id
+            vals_list.append(
+                ret._prepare_transfer_vals(
+                    lines,
+                    warehouse.int_type_id,
+                    company.waas_return_location_id,
+                    company.waas_refurbish_location_id,
+                )
+            )
+        if not vals_list:
+            return self.env["stock.picking"]
+        pickings = self._create_transfers(vals_list)
+        pickings.action_confirm()
+        pickings.move_ids.picked = True
+        pickings._action_done()
+        return pickings
+
+    def action_cancel(self):
+        """Button "Cancel": stops the return; open transfers are cancelled. A pickup fee
+        already invoiced stays (credit it by hand if it must be refunded)."""
+        for ret in self:
+            if ret.state == "done" or ret.line_ids.filtered("received"):
+                raise UserError(
+                    _(
+                        "Return %(name)s cannot be cancelled: devices were already received.",
+                        name=ret.name,
+                    )
+                )
+        self.write({"state": "cancel"})
+        open_pickings = self.picking_ids.filtered(lambda p: p.state not in ("done", "cancel"))
+        if open_pickings:
+            # sudo: see _create_receipts.
+            open_pickings.sudo().action_cancel()
+        for ret in self.filtered("fee_move_id"):
+            ret.message_post(
+                body=_(
+                    "The return is cancelled; the pickup fee invoice %(invoice)s stays: "
+                    "credit it if the fee must be refunded.",
+                    invoice=ret.fee_move_id._get_html_link(),
+                )
+            )
+        return True
+
+    def action_draft(self):
+        """Button "Reset to Draft": a cancelled return becomes a draft again."""
+        if self.filtered(lambda r: r.state != "cancel"):
+            raise UserError(_("Only cancelled returns can be reset to draft."))
+        self.write({"state": "draft", "risk_ack_by_id": False, "risk_ack_date": False})
+        return True
+
+    def _action_view_pickings(self, pickings):
+        action = self.env["ir.actions.actions"]._for_xml_id("stock.action_picking_tree_all")
+        if len(pickings) == 1:
+            action.update(views=[(False, "form")], res_id=pickings.id)
+        else:
+            action["domain"] = [("id", "in", pickings.ids)]
+        return action
+
+    def action_view_pickings(self):
+        """Smart button "Transfers"."""
+        self.ensure_one()
+        return self._action_view_pickings(self.picking_ids)
+
+    # ------------------------------------------------------------------ cron
+    @api.model
+    def _cron_remind_overdue_self_returns(self, limit=CRON_CHUNK):
+        """Daily: a reminder activity on each self-return whose expected-by date passed
+        while devices are still expected (once per expected-by date)."""
+        domain = [
+            ("method", "=", "self_return"),
+            ("state", "in", ("scheduled", "partial")),
+            ("expected_date", "<", fields.Date.context_today(self)),
+            ("reminder_date", "=", False),
+        ]
+        done = 0
+        while True:
+            rets = self.search(domain, limit=limit, order="expected_date, id")
+            if not rets:
+                break
+            notes = {
+                ret.id: self.env._(
+                    "The end customer's self-return was expected by %(date)s and %(count)s "
+                    "device(s) are still not received: remind the customer.",
+                    date=ret.expected_date,
+                    count=ret.device_count - ret.received_count,
+                )
+                for ret in rets
+            }
+            rets._create_activities(_("Self-return overdue"), notes)
+            rets.write({"reminder_date": fields.Date.context_today(self)})
+            done += len(rets)
+            remaining = self.search_count(domain)
+            self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+            if not modules.module.current_test:
+                # Commit each chunk so that a crash does not redo (and duplicate) the
+                # reminders already scheduled.
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+            if len(rets) < limit:
+                break
+        return True

@@ -1,0 +1,67 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+
+class WaasReturnLine(models.Model):
+    _name = "waas.return.line"
+    _description = "WaaS Return Line (one device)"
+    _order = "return_id, id"
+    _rec_name = "lot_id"
+
+    return_id = fields.Many2one(
+        comodel_name="waas.return", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="return_id.company_id", store=True, index=True)
+    state = fields.Selection(related="return_id.state", string="Return Status")
+    device_id = fields.Many2one(
+        comodel_name="waas.device", required=True, ondelete="restrict", index=True
+    )
+    product_id = fields.Many2one(related="device_id.product_id", store=True)
+    lot_id = fields.Many2one(
+        related="device_id.lot_id", string="Serial Number", store=True, index=True
+    )
+    received = fields.Boolean(readonly=True, copy=False)
+    date_received = fields.Datetime(string="Received On", readonly=True, copy=False)
+    missing = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="Not in the parcel or pickup although every receipt of the return was processed.",
+    )
+    wipe_ids = fields.One2many(
+        comodel_name="waas.wipe", inverse_name="return_line_id", string="Wipes"
+    )
+    wipe_id = fields.Many2one(comodel_name="waas.wipe", compute="_compute_wipe_id", store=True)
+    wiper_id = fields.Many2one(related="wipe_id.wiper_id")
+    wipe_method = fields.Selection(related="wipe_id.method")
+    wipe_date = fields.Date(related="wipe_id.date")
+    wipe_certificate_ref = fields.Char(related="wipe_id.certificate_ref")
+
+    _sql_constraints = [
+        (
+            "device_return_unique",
+            "UNIQUE(return_id, device_id)",
+            "A device is on a return only once.",
+        ),
+    ]
+
+    @api.depends("wipe_ids")
+    def _compute_wipe_id(self):
+        for line in self:
+            line.wipe_id = line.wipe_ids[:1]
+
+    @api.constrains("device_id", "return_id")
+    def _check_device_of_contract(self):
+        for line in self:
+            if line.device_id.contract_id != line.return_id.contract_id:
+                raise ValidationError(
+                    _(
+                        "Device %(serial)s is not on contract %(contract)s.",
+                        serial=line.device_id.display_name,
+                        contract=line.return_id.contract_id.name,
+                    )
+                )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_draft(self):
+        if self.filtered(lambda line: line.return_id.state != "draft"):
+            raise UserError(_("Devices can only be removed from a draft return."))

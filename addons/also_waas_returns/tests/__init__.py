@@ -1,0 +1,3 @@
+from . import test_return_flow
+from . import test_pickup_fee
+from . import test_wiping

@@ -1,0 +1,1 @@
+from . import waas_return_wipe_wizard
