@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class ResCompany(models.Model):
@@ -9,3 +10,27 @@ class ResCompany(models.Model):
         default=90,
         help="How long an approved WaaS credit check stays valid.",
     )
+    waas_invoice_journal_id = fields.Many2one(
+        comodel_name="account.journal",
+        string="WaaS Invoice Journal",
+        domain="[('type', '=', 'sale'), ('company_id', '=', id)]",
+        help="Sales journal of the monthly WaaS invoices (default: the first sales journal).",
+    )
+    waas_invoice_auto_post = fields.Boolean(
+        string="Post WaaS Invoices",
+        help="Post the monthly WaaS invoices at once; otherwise they stay in draft.",
+    )
+
+    @api.constrains("waas_invoice_journal_id")
+    def _check_waas_invoice_journal(self):
+        for company in self:
+            journal = company.waas_invoice_journal_id
+            if journal and (journal.type != "sale" or journal.company_id not in company.parent_ids):
+                raise ValidationError(
+                    _(
+                        "The WaaS invoice journal %(journal)s must be a sales journal of "
+                        "%(company)s.",
+                        journal=journal.display_name,
+                        company=company.display_name,
+                    )
+                )

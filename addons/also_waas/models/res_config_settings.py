@@ -8,6 +8,15 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.waas_credit_validity_days",
         readonly=False,
     )
+    waas_invoice_journal_id = fields.Many2one(
+        related="company_id.waas_invoice_journal_id",
+        readonly=False,
+        domain="[('type', '=', 'sale'), ('company_id', '=', company_id)]",
+    )
+    waas_invoice_auto_post = fields.Boolean(
+        related="company_id.waas_invoice_auto_post",
+        readonly=False,
+    )
     # Cloud Marketplace connection and contract operations (system parameters: one
     # marketplace account for the whole database; the API key is readable by admins only).
     waas_marketplace_url = fields.Char(

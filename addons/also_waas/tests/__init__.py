@@ -9,3 +9,5 @@ from . import test_termination
 from . import test_renewal
 from . import test_expiry
 from . import test_licences
+from . import test_delivery
+from . import test_invoicing

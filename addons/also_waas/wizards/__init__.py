@@ -5,3 +5,4 @@ from . import waas_pricelist_export
 from . import waas_contract_terminate
 from . import waas_contract_renew
 from . import waas_contract_upgrade
+from . import waas_invoice_run
