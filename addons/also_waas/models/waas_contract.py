@@ -91,6 +91,17 @@ class WaasContract(models.Model):
         for contract in self:
             contract.monthly_amount = sum(contract.line_ids.mapped("price_subtotal"))
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Number new contracts from the ``waas.contract`` sequence (dated on their start)."""
+        sequence = self.env["ir.sequence"]
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                vals["name"] = sequence.next_by_code(
+                    "waas.contract", sequence_date=vals.get("date_start")
+                )
+        return super().create(vals_list)
+
     # ------------------------------------------------------------------ hooks
     # Other addons react to the contract's life through these methods: override them and
     # call super(). Each is called once per event, on the contracts concerned.
