@@ -8,6 +8,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from odoo import Command, fields
 
+from odoo.addons.also_waas.models.waas_contract_lifecycle import months_between
+
 from .common import WaasCommon
 
 
@@ -121,7 +123,10 @@ class WaasOpsCommon(WaasCommon):
         if hasattr(contract, "_waas_invoice_chunk"):
             return contract._waas_invoice_chunk(date)
         moves = cls.env["account.move"]
-        index = 0
+        if contract.state == "terminated":
+            return moves
+        first = contract._waas_first_uninvoiced()[contract.id]
+        index = months_between(contract.date_start, first)
         while contract._waas_period_start(index) <= min(date, contract.date_end):
             start = contract._waas_period_start(index)
             moves |= cls.env["account.move"].create(
