@@ -20,7 +20,11 @@ class WaasPricelistItem(models.Model):
     currency_id = fields.Many2one(
         comodel_name="res.currency",
         required=True,
-        default=lambda self: self.env.company.currency_id,
+        compute="_compute_currency_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="Currency of the prices and commissions; by default the company's currency.",
     )
     product_tmpl_id = fields.Many2one(
         comodel_name="product.template",
@@ -56,6 +60,12 @@ class WaasPricelistItem(models.Model):
         ),
     ]
 
+    # ------------------------------------------------------------------ computes
+    @api.depends("company_id")
+    def _compute_currency_id(self):
+        for item in self:
+            item.currency_id = item.company_id.currency_id or self.env.company.currency_id
+
     # ------------------------------------------------------------------ constraints
     @api.constrains("term_months")
     def _check_term_months(self):
@@ -90,6 +100,32 @@ class WaasPricelistItem(models.Model):
                         )
                     )
 
+    def _check_unique_product_term(self, exclude_ids=()):
+        """One price per company, product and term (called before writing, because a
+        search in a constraint would flush the duplicate into the SQL UNIQUE check first).
+        """
+        domain = [
+            ("id", "not in", list(exclude_ids)),
+            ("product_tmpl_id", "in", self.product_tmpl_id.ids),
+            ("company_id", "in", self.company_id.ids),
+        ]
+        # sudo + archived: a duplicate is one whoever can see it.
+        others = self.sudo().with_context(active_test=False).search(domain)
+        existing = {(o.company_id.id, o.product_tmpl_id.id, o.term_months) for o in others}
+        seen = set()
+        for item in self:
+            key = (item.company_id.id, item.product_tmpl_id.id, item.term_months)
+            if key in existing or key in seen:
+                raise ValidationError(
+                    _(
+                        "%(product)s already has a price for %(term)s months in %(company)s.",
+                        product=item.product_tmpl_id.display_name,
+                        term=item.term_months,
+                        company=item.company_id.name,
+                    )
+                )
+            seen.add(key)
+
     @api.constrains("product_tmpl_id")
     def _check_priced_kind(self):
         for item in self:
@@ -107,12 +143,31 @@ class WaasPricelistItem(models.Model):
     def create(self, vals_list):
         # The SQL checks fire on INSERT, before the Python constraints: validate the
         # values first so that bad input gets the clear, translated message.
+        drafts = self.browse()
         for vals in vals_list:
             draft = self.new(vals)
             draft._check_term_months()
             draft._check_amounts_not_negative()
             draft._check_priced_kind()
+            drafts |= draft
+        drafts._check_unique_product_term()
         return super().create(vals_list)
+
+    def write(self, vals):
+        if {"company_id", "product_tmpl_id", "term_months"} & set(vals):
+            drafts = self.browse()
+            for item in self:
+                draft_vals = {
+                    "company_id": item.company_id.id,
+                    "product_tmpl_id": item.product_tmpl_id.id,
+                    "term_months": item.term_months,
+                }
+                draft_vals.update(
+                    {k: v for k, v in vals.items() if k in draft_vals and not isinstance(v, list)}
+                )
+                drafts |= self.new(draft_vals)
+            drafts._check_unique_product_term(exclude_ids=self.ids)
+        return super().write(vals)
 
     # ------------------------------------------------------------------ lookup API
 

@@ -98,6 +98,43 @@ class TestCatalogue(WaasCommon):
             self.Item.search([("product_tmpl_id", "=", self.laptop.product_tmpl_id.id)])
         )
 
+    def test_price_unique_per_company_product_term(self):
+        count = self.Item.search_count([])
+        with self._refused(ValidationError, "already has a price for 36 months"):
+            self.Item.create(self._item_vals(term_months=36))
+        with self._refused(ValidationError, "already has a price for 12 months"):
+            # Twice the same product and term within one batch.
+            dock = self.env["product.template"].create({"name": "Dock", "waas_kind": "option"})
+            self.Item.create([self._item_vals(product_tmpl_id=dock.id, term_months=12)] * 2)
+        with self._refused(ValidationError, "already has a price for 24 months"):
+            self.Item.search(
+                [("product_tmpl_id", "=", self.bundle.product_tmpl_id.id), ("term_months", "=", 12)]
+            ).write({"term_months": 24})
+        self.assertEqual(self.Item.search_count([]), count)
+
+    def test_price_currency_follows_company(self):
+        company_b = self._other_company()
+        vals = self._item_vals(
+            company_id=company_b.id, product_tmpl_id=self.option_monitor.product_tmpl_id.id
+        )
+        del vals["currency_id"]
+        self.assertEqual(self.Item.create(vals).currency_id.name, "EUR")
+        vals = self._item_vals(term_months=36)
+        del vals["currency_id"]
+        self.Item.search(
+            [("product_tmpl_id", "=", self.bundle.product_tmpl_id.id), ("term_months", "=", 36)]
+        ).unlink()
+        self.assertEqual(self.Item.create(vals).currency_id, self.company.currency_id)
+
+    def test_price_multi_company_rule(self):
+        company_b = self._other_company()
+        Item = self.Item.with_user(self.user_waas)
+        self.assertEqual(Item.search([]).company_id, self.company)
+        self.assertFalse(Item.search([("company_id", "=", company_b.id)]))
+        self.user_waas.company_ids = [Command.link(company_b.id)]
+        Item = Item.with_context(allowed_company_ids=[self.company.id, company_b.id])
+        self.assertEqual(Item.search([("company_id", "=", company_b.id)]).monthly_price, 65.5)
+
     def test_get_price_items(self):
         tmpls = (self.bundle | self.upgrade_premium | self.option_monitor).product_tmpl_id
         # The number of queries does not grow with the number of products.
