@@ -24,6 +24,6 @@
         "views/res_config_settings_views.xml",
         "wizards/waas_return_wipe_wizard_views.xml",
     ],
-    "demo": [],
+    "demo": ["demo/waas_returns_demo.xml"],
     "installable": True,
 }

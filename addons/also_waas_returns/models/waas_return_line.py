@@ -61,6 +61,29 @@ class WaasReturnLine(models.Model):
                     )
                 )
 
+    def _record_wipe(self, wiper_id, method, date, certificate_ref, file=False, filename=False):
+        """One wipe record per device of ``self`` not wiped yet; with several devices the
+        certificate reference gets the serial number appended. Returns the wipes."""
+        lines = self.filtered(lambda line: not line.wipe_id)
+        if not lines:
+            raise UserError(_("Select at least one received device that is not wiped yet."))
+        return self.env["waas.wipe"].create(
+            [
+                {
+                    "return_line_id": line.id,
+                    "wiper_id": wiper_id,
+                    "method": method,
+                    "date": date,
+                    "certificate_ref": certificate_ref
+                    if len(lines) == 1
+                    else f"{certificate_ref}-{line.lot_id.name or line.id}",
+                    "certificate_file": file,
+                    "certificate_filename": filename,
+                }
+                for line in lines
+            ]
+        )
+
     @api.ondelete(at_uninstall=False)
     def _unlink_only_draft(self):
         if self.filtered(lambda line: line.return_id.state != "draft"):

@@ -1,5 +1,4 @@
-from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo import fields, models
 
 from ..models.waas_wipe import WIPE_METHODS
 
@@ -32,28 +31,15 @@ class WaasReturnWipeWizard(models.TransientModel):
     certificate_file = fields.Binary()
     certificate_filename = fields.Char()
 
-    @api.model
-    def _ref_for(self, ref, line, count):
-        return ref if count == 1 else f"{ref}-{line.lot_id.name or line.id}"
-
     def action_confirm(self):
         """Button "Record": one wipe record per selected device."""
         self.ensure_one()
-        lines = self.line_ids.filtered(lambda line: not line.wipe_id)
-        if not lines:
-            raise UserError(_("Select at least one received device that is not wiped yet."))
-        self.env["waas.wipe"].create(
-            [
-                {
-                    "return_line_id": line.id,
-                    "wiper_id": self.wiper_id.id,
-                    "method": self.method,
-                    "date": self.date,
-                    "certificate_ref": self._ref_for(self.certificate_ref, line, len(lines)),
-                    "certificate_file": self.certificate_file,
-                    "certificate_filename": self.certificate_filename,
-                }
-                for line in lines
-            ]
+        self.line_ids._record_wipe(
+            self.wiper_id.id,
+            self.method,
+            self.date,
+            self.certificate_ref,
+            self.certificate_file,
+            self.certificate_filename,
         )
         return {"type": "ir.actions.act_window_close"}
