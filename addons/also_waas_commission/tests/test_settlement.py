@@ -2,7 +2,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import WaasCommissionCommon
 
@@ -226,3 +226,35 @@ class TestSettlement(WaasCommissionCommon):
         wizard.period = "2025-01-01"
         with self.assertRaisesRegex(UserError, "has no commission"):
             wizard._get_lines()
+
+    def test_portal_and_multi_company_rules(self):
+        contact_a = self.env["res.partner"].create(
+            {"name": "Reseller A Sales", "parent_id": self.reseller.id}
+        )
+        portal_a = new_test_user(
+            self.env(context=dict(self.env.context, no_reset_password=True)),
+            login="waas_portal_reseller_a",
+            groups="base.group_portal",
+            partner_id=contact_a.id,
+        )
+        Line = self.Line.with_user(portal_a)
+        self.assertEqual(Line.search([]), self.lines_a_oct | self.lines_a_nov)
+        with self.assertRaises(AccessError):
+            self.lines_b_oct.with_user(portal_a).read(["amount"])
+        with self.assertRaises(AccessError):
+            self.lines_a_oct.with_user(portal_a).write({"name": "mine"})
+        # Multi-company: a line of another company is invisible.
+        company_2 = self.env["res.company"].create({"name": "ALSO Belgium (test)"})
+        contract_2 = self._new_contract(company_id=company_2.id)
+        line_2 = self.Line.create(
+            {
+                "name": "Other company",
+                "company_id": company_2.id,
+                "reseller_id": self.reseller.id,
+                "contract_id": contract_2.id,
+                "event": "new",
+                "amount": 10.0,
+            }
+        )
+        visible = self.Line.with_user(self.user_commission).search([("id", "=", line_2.id)])
+        self.assertFalse(visible)
