@@ -58,6 +58,7 @@
     "demo": [
         "demo/waas_catalogue_demo.xml",
         "demo/waas_contract_ops_demo.xml",
+        "demo/waas_sellout_demo.xml",
     ],
     "installable": True,
     "application": True,

@@ -4,10 +4,10 @@ from odoo.tools import email_normalize
 
 
 # A concern file of res.partner (team convention), kept apart from the catalogue's one.
-class ResPartner(models.Model):  # pylint: disable=consider-merging-classes-inherited
+class ResPartner(models.Model):
     """Sell-out reporting settings of a manufacturer (concern file of res.partner)."""
 
-    _inherit = "res.partner"
+    _inherit = "res.partner"  # pylint: disable=consider-merging-classes-inherited
 
     waas_sellout_email = fields.Char(
         string="Sell-out E-mail",

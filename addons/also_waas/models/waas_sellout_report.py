@@ -128,16 +128,17 @@ SELECT i.event, i.event_date, c.name, i.start_date, i.term,
   JOIN product_product ip ON ip.id = i.item_id
   JOIN product_template it ON it.id = ip.product_tmpl_id
   JOIN product_template lt ON lt.id = i.tmpl_id
-  LEFT JOIN LATERAL (
-        SELECT bt.name
-          FROM waas_contract_line bl
-          JOIN product_product bp ON bp.id = bl.product_id
-          JOIN product_template bt ON bt.id = bp.product_tmpl_id
-         WHERE bl.contract_id = i.contract_id AND bt.waas_kind = 'bundle'
-         ORDER BY bl.sequence, bl.id
-         LIMIT 1
-       ) mb ON i.kind != 'bundle'
-  CROSS JOIN LATERAL (SELECT COALESCE(mb.name, lt.name) AS name) bn
+  CROSS JOIN LATERAL (
+        SELECT CASE WHEN i.kind = 'bundle' THEN lt.name ELSE COALESCE((
+            SELECT bt.name
+              FROM waas_contract_line bl
+              JOIN product_product bp ON bp.id = bl.product_id
+              JOIN product_template bt ON bt.id = bp.product_tmpl_id
+             WHERE bl.contract_id = i.contract_id AND bt.waas_kind = 'bundle'
+             ORDER BY bl.sequence, bl.id
+             LIMIT 1
+        ), lt.name) END AS name
+       ) bn
   LEFT JOIN LATERAL (
         SELECT r.external_ref
           FROM waas_manufacturer_reseller_ref r
