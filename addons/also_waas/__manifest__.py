@@ -18,6 +18,7 @@
     "external_dependencies": {"python": ["python-stdnum", "xlsxwriter"]},
     "data": [
         "security/also_waas_security.xml",
+        "security/waas_portal_security.xml",
         "security/ir.model.access.csv",
         "data/ir_sequence_data.xml",
         "views/also_waas_menus.xml",
@@ -54,7 +55,11 @@
         "views/waas_credit_check_views.xml",
         "wizards/waas_credit_check_reject_views.xml",
         "views/sale_order_views.xml",
+        "views/waas_portal_templates.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["also_waas/static/tests/tours/**/*"],
+    },
     "demo": [
         "demo/waas_catalogue_demo.xml",
         "demo/waas_contract_ops_demo.xml",

@@ -25,3 +25,5 @@ from . import waas_contract_invoicing
 from . import sale_order_line_stock
 from . import stock_move
 from . import stock_lot
+from . import sale_order_portal
+from . import waas_contract_portal

@@ -11,3 +11,6 @@ from . import test_expiry
 from . import test_licences
 from . import test_delivery
 from . import test_invoicing
+from . import test_portal_access
+from . import test_portal_queries
+from . import test_portal_tours

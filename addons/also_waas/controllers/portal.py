@@ -1,0 +1,516 @@
+"""Portal of ALSO WaaS: "My WaaS" for resellers and end customers.
+
+Access model: every list is searched AS THE PORTAL USER, so the ``ir.rule`` of
+``security/waas_portal_security.xml`` decide what is found (a reseller: records where its
+commercial partner is the reseller; an end customer: its own). Only the records found that
+way (or checked with ``_document_check_access``) are rendered with ``sudo()``, the portal
+idiom of Odoo's own sale portal, so that related names (end customer, products) can be
+shown without giving portal users read access to those models.
+"""
+
+from odoo import _, fields, http
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
+from odoo.http import request
+
+from odoo.addons.portal.controllers.portal import CustomerPortal
+from odoo.addons.portal.controllers.portal import pager as portal_pager
+
+TERMS = (12, 24, 36)
+PRICED_KINDS = ("bundle", "option", "upgrade")
+MAX_QUANTITY = 999
+
+
+class WaasCustomerPortal(CustomerPortal):
+    # ------------------------------------------------------------------ helpers
+    @staticmethod
+    def _waas_partner():
+        return request.env.user.commercial_partner_id
+
+    def _waas_is_reseller(self):
+        return bool(self._waas_partner().waas_is_reseller)
+
+    def _waas_contract_domain(self):
+        partner = self._waas_partner()
+        return [
+            "|",
+            ("reseller_id", "=", partner.id),
+            ("partner_id", "child_of", partner.id),
+        ]
+
+    def _waas_quote_domain(self):
+        return [("is_waas", "=", True), ("waas_reseller_id", "=", self._waas_partner().id)]
+
+    def _prepare_home_portal_values(self, counters):
+        values = super()._prepare_home_portal_values(counters)
+        Contract = request.env["waas.contract"]
+        Order = request.env["sale.order"]
+        if "waas_contract_count" in counters:
+            values["waas_contract_count"] = (
+                Contract.search_count(self._waas_contract_domain())
+                if Contract.has_access("read")
+                else 0
+            )
+        if "waas_quote_count" in counters:
+            values["waas_quote_count"] = (
+                Order.search_count(self._waas_quote_domain())
+                if self._waas_is_reseller() and Order.has_access("read")
+                else 0
+            )
+        if "waas_price_count" in counters:
+            Item = request.env["waas.pricelist.item"]
+            values["waas_price_count"] = (
+                Item.search_count([]) if self._waas_is_reseller() and Item.has_access("read") else 0
+            )
+        return values
+
+    def _waas_prepare_layout(self, page_name, **extra):
+        values = self._prepare_portal_layout_values()
+        values.update(
+            page_name=page_name,
+            waas_partner=self._waas_partner(),
+            waas_is_reseller=self._waas_is_reseller(),
+            **extra,
+        )
+        return values
+
+    def _waas_reseller_or_404(self):
+        if not self._waas_is_reseller():
+            raise request.not_found()
+
+    # ------------------------------------------------------------------ price list
+    @http.route("/my/waas/prices", type="http", auth="user", website=True)
+    def portal_my_waas_prices(self, **kw):
+        """End-customer monthly prices per term and the reseller's commission."""
+        self._waas_reseller_or_404()
+        items = request.env["waas.pricelist.item"].search(
+            [("company_id", "=", request.env.company.id)]
+        )
+        rows = self._waas_price_rows(items)
+        values = self._waas_prepare_layout("waas_prices", rows=rows, terms=TERMS)
+        return request.render("also_waas.portal_my_waas_prices", values)
+
+    @staticmethod
+    def _waas_price_rows(items):
+        """[(product.template (sudo), {term: item (sudo)})], bundles first.
+
+        ``items`` were searched as the portal user (price list rule: resellers only);
+        sudo only to show the names of those products.
+        """
+        by_tmpl = {}
+        for item in items.sudo():
+            by_tmpl.setdefault(item.product_tmpl_id, {})[item.term_months] = item
+        order = {kind: index for index, kind in enumerate(PRICED_KINDS)}
+        return sorted(
+            by_tmpl.items(),
+            key=lambda row: (order.get(row[0].waas_kind, 9), row[0].name or ""),
+        )
+
+    # ------------------------------------------------------------------ quotations
+    @http.route(
+        ["/my/waas/quotes", "/my/waas/quotes/page/<int:page>"],
+        type="http",
+        auth="user",
+        website=True,
+    )
+    def portal_my_waas_quotes(self, page=1, **kw):
+        self._waas_reseller_or_404()
+        Order = request.env["sale.order"]
+        domain = self._waas_quote_domain()
+        pager = portal_pager(
+            url="/my/waas/quotes",
+            total=Order.search_count(domain),
+            page=page,
+            step=self._items_per_page,
+        )
+        orders = Order.search(
+            domain, order="id desc", limit=self._items_per_page, offset=pager["offset"]
+        )
+        values = self._waas_prepare_layout(
+            "waas_quotes",
+            # sudo: only the orders found above under the portal rules, to show names.
+            orders=orders.sudo(),
+            pager=pager,
+            default_url="/my/waas/quotes",
+        )
+        return request.render("also_waas.portal_my_waas_quotes", values)
+
+    def _waas_known_customers(self):
+        """End customers of the reseller's own deals and contracts (sudo: names only
+        of partners referenced by records the portal user may read)."""
+        partner = self._waas_partner()
+        orders = request.env["sale.order"].search(self._waas_quote_domain())
+        contracts = request.env["waas.contract"].search([("reseller_id", "=", partner.id)])
+        customers = (
+            orders.sudo().partner_id.commercial_partner_id
+            | contracts.sudo().partner_id.commercial_partner_id
+        )
+        return customers.sorted("name")
+
+    def _waas_catalogue(self, term):
+        """Price items of the term (as the user: resellers only) and partner services."""
+        items = request.env["waas.pricelist.item"].search(
+            [("company_id", "=", request.env.company.id), ("term_months", "=", term)]
+        )
+        services = request.env["product.product"].search(
+            [("waas_kind", "=", "partner_service"), ("sale_ok", "=", True)]
+        )
+        return items, services
+
+    def _waas_quote_form_values(self, post=None, error=None, error_fields=()):
+        post = post or {}
+        items = request.env["waas.pricelist.item"].search(
+            [("company_id", "=", request.env.company.id)]
+        )
+        services = request.env["product.product"].search(
+            [("waas_kind", "=", "partner_service"), ("sale_ok", "=", True)]
+        )
+        return self._waas_prepare_layout(
+            "waas_quote_new",
+            customers=self._waas_known_customers(),
+            rows=self._waas_price_rows(items),
+            services=services.sudo(),
+            terms=TERMS,
+            countries=request.env["res.country"].search([]),
+            post=post,
+            error=error,
+            error_fields=set(error_fields),
+        )
+
+    @http.route("/my/waas/quotes/new", type="http", auth="user", website=True, methods=["GET"])
+    def portal_my_waas_quote_new(self, **kw):
+        self._waas_reseller_or_404()
+        return request.render("also_waas.portal_my_waas_quote_new", self._waas_quote_form_values())
+
+    @http.route("/my/waas/quotes/create", type="http", auth="user", website=True, methods=["POST"])
+    def portal_my_waas_quote_create(self, **post):
+        """Create a WaaS quotation from the form (CSRF-checked: Odoo's default)."""
+        self._waas_reseller_or_404()
+        try:
+            customer_vals, customer, order_vals = self._waas_validate_quote(post)
+        except ValidationError as error:
+            values = self._waas_quote_form_values(
+                post, error=error.args[0], error_fields=getattr(error, "waas_fields", ())
+            )
+            return request.render("also_waas.portal_my_waas_quote_new", values)
+        # sudo: portal users may not create partners or sale orders. Every input was
+        # validated above against what this reseller may read (its customers, the price
+        # list items its rule shows, the partner services); the order is bound to the
+        # reseller's own commercial partner, and nothing is read back beyond it.
+        try:
+            with request.env.cr.savepoint():
+                if customer_vals:
+                    customer = request.env["res.partner"].sudo().create(customer_vals)
+                # Shipping address: computed from waas_delivery_to by the deal flow.
+                order_vals["partner_id"] = customer.id
+                order = request.env["sale.order"].sudo().create(order_vals)
+                # The end customer follows its quotation and so finds it in its portal.
+                order.message_subscribe(partner_ids=customer.ids)
+        except (UserError, ValidationError) as error:
+            values = self._waas_quote_form_values(
+                post,
+                error=error.args[0],
+                error_fields=("new_vat",) if customer_vals else (),
+            )
+            return request.render("also_waas.portal_my_waas_quote_new", values)
+        return request.redirect(f"/my/waas/quotes/{order.id}")
+
+    def _waas_validation_error(self, message, fields_=()):
+        error = ValidationError(message)
+        error.waas_fields = fields_
+        return error
+
+    def _waas_validate_quote(self, post):
+        """Check every input of the quotation form.
+
+        :return: (values of a new end customer or None, existing end customer or empty
+            recordset, values of the sale.order without its partners)
+        :raise ValidationError: with a message for the form; nothing is written.
+        """
+        reseller = self._waas_partner()
+        try:
+            term = int(post.get("term") or 0)
+        except ValueError:
+            term = 0
+        if term not in TERMS:
+            raise self._waas_validation_error(_("Choose a term of 12, 24 or 36 months."), ("term",))
+        delivery_to = post.get("delivery_to")
+        if delivery_to not in ("reseller", "end_customer"):
+            raise self._waas_validation_error(
+                _("Choose where the hardware is delivered."), ("delivery_to",)
+            )
+        # Customer: one of the reseller's own end customers, or a new one.
+        customer_vals = None
+        customer = request.env["res.partner"]
+        customer_key = post.get("customer_id") or "new"
+        if customer_key == "new":
+            customer_vals = self._waas_validate_new_customer(post)
+        else:
+            known = self._waas_known_customers()
+            try:
+                customer = known.filtered(lambda p: p.id == int(customer_key))
+            except ValueError:
+                customer = known.browse()
+            if not customer:
+                raise self._waas_validation_error(
+                    _("Choose one of your end customers or enter a new one."),
+                    ("customer_id",),
+                )
+        items, services = self._waas_catalogue(term)
+        order_lines = self._waas_validate_catalogue_lines(post, items)
+        order_lines += self._waas_validate_service_lines(post, services)
+        salesperson = reseller.user_id
+        order_vals = {
+            "is_waas": True,
+            "waas_reseller_id": reseller.id,
+            "waas_term_months": term,
+            "waas_delivery_to": delivery_to,
+            "company_id": request.env.company.id,
+            # Never the portal user as salesperson: the reseller's account manager.
+            "user_id": salesperson.id if salesperson and not salesperson.share else False,
+            "client_order_ref": (post.get("client_order_ref") or "").strip()[:64] or False,
+            "order_line": order_lines,
+        }
+        return customer_vals, customer, order_vals
+
+    def _waas_validate_catalogue_lines(self, post, items):
+        """Order line commands of the catalogue quantities posted; only products of
+        ``items`` (price list items of the term found under the reseller's rule)."""
+        items = items.sudo()  # found under the reseller's rule; sudo to read products
+        lines = []
+        bundle_qty = 0
+        for item in items:
+            raw = (post.get(f"qty_{item.product_tmpl_id.id}") or "0").strip()
+            try:
+                qty = int(raw)
+            except ValueError:
+                raise self._waas_validation_error(
+                    _(
+                        "The quantity of %(product)s must be a whole number.",
+                        product=item.product_tmpl_id.name,
+                    ),
+                    (f"qty_{item.product_tmpl_id.id}",),
+                ) from None
+            if qty < 0 or qty > MAX_QUANTITY:
+                raise self._waas_validation_error(
+                    _(
+                        "The quantity of %(product)s must be between 0 and %(max)s.",
+                        product=item.product_tmpl_id.name,
+                        max=MAX_QUANTITY,
+                    ),
+                    (f"qty_{item.product_tmpl_id.id}",),
+                )
+            if not qty:
+                continue
+            if item.waas_kind == "bundle":
+                bundle_qty += qty
+            lines.append((item, qty))
+        if not bundle_qty:
+            raise self._waas_validation_error(
+                _("Add at least one workplace bundle to the quotation."), ("catalogue",)
+            )
+        kind_order = {kind: index for index, kind in enumerate(PRICED_KINDS)}
+        lines.sort(key=lambda line: kind_order[line[0].waas_kind])
+        return [
+            fields.Command.create(
+                {
+                    "product_id": item.product_tmpl_id.product_variant_id.id,
+                    "product_uom_qty": qty,
+                }
+            )
+            for item, qty in lines
+        ]
+
+    def _waas_validate_service_lines(self, post, services):
+        """Order line commands of the reseller's own services (billed by the partner)."""
+        order_lines = []
+        for service in services.sudo():
+            if not post.get(f"service_{service.id}"):
+                continue
+            note = (post.get(f"service_note_{service.id}") or "").strip()[:200]
+            name = service.display_name + (f": {note}" if note else "")
+            raw_price = (post.get(f"service_price_{service.id}") or "0").strip()
+            try:
+                partner_price = float(raw_price.replace(",", "."))
+            except ValueError:
+                partner_price = -1.0
+            if partner_price < 0:
+                raise self._waas_validation_error(
+                    _(
+                        "The price of your service %(service)s must be a positive amount.",
+                        service=service.display_name,
+                    ),
+                    (f"service_price_{service.id}",),
+                )
+            order_lines.append(
+                fields.Command.create(
+                    {
+                        "product_id": service.id,
+                        "name": _("%(name)s (billed by the partner)", name=name),
+                        "product_uom_qty": 1,
+                        "waas_partner_price": partner_price,
+                    }
+                )
+            )
+        return order_lines
+
+    def _waas_validate_new_customer(self, post):
+        name = (post.get("new_name") or "").strip()
+        if not name:
+            raise self._waas_validation_error(
+                _("Enter the name of the new end customer."), ("new_name",)
+            )
+        try:
+            country = request.env["res.country"].browse(int(post.get("new_country_id") or 0))
+        except ValueError:
+            country = request.env["res.country"]
+        if not country.exists():
+            raise self._waas_validation_error(
+                _("Choose the country of the new end customer."), ("new_country_id",)
+            )
+        vat = (post.get("new_vat") or "").replace(" ", "").replace(".", "").upper()
+        if not vat:
+            raise self._waas_validation_error(
+                _("Enter the VAT number of the new end customer."), ("new_vat",)
+            )
+        registry = (post.get("new_company_registry") or "").strip()[:64]
+        # The same checks (python-stdnum) the credit check applies later, at once, on a
+        # record in memory only: nothing is written.
+        draft = request.env["res.partner"].new(
+            {
+                "name": name,
+                "is_company": True,
+                "vat": vat,
+                "country_id": country.id,
+                "company_registry": registry,
+            }
+        )
+        try:
+            request.env["waas.credit.check"]._waas_validate_identifiers(draft)
+        except UserError as error:
+            raise self._waas_validation_error(
+                error.args[0], ("new_vat", "new_company_registry")
+            ) from None
+        email = (post.get("new_email") or "").strip()
+        if email and "@" not in email:
+            raise self._waas_validation_error(
+                _("The email address %(email)s is not valid.", email=email), ("new_email",)
+            )
+        return {
+            "name": name[:128],
+            "is_company": True,
+            "vat": vat,
+            "company_registry": registry or False,
+            "country_id": country.id,
+            "street": (post.get("new_street") or "").strip()[:128] or False,
+            "zip": (post.get("new_zip") or "").strip()[:24] or False,
+            "city": (post.get("new_city") or "").strip()[:128] or False,
+            "email": email or False,
+        }
+
+    @http.route("/my/waas/quotes/<int:order_id>", type="http", auth="user", website=True)
+    def portal_my_waas_quote(self, order_id, **kw):
+        order_sudo = self._waas_reseller_quote_sudo(order_id)
+        values = self._waas_prepare_layout(
+            "waas_quote",
+            order=order_sudo,
+            missing=order_sudo._waas_activation_problems()
+            if order_sudo.state in ("draft", "sent")
+            else [],
+            message=kw.get("message"),
+            error=request.session.pop("waas_portal_error", None),
+        )
+        return request.render("also_waas.portal_my_waas_quote", values)
+
+    def _waas_reseller_quote_sudo(self, order_id):
+        """The reseller's own WaaS quotation (checked under the portal rules), sudo."""
+        self._waas_reseller_or_404()
+        order = request.env["sale.order"].search(
+            [("id", "=", order_id), *self._waas_quote_domain()]
+        )
+        if not order:
+            raise request.not_found()
+        return order.sudo()
+
+    @http.route(
+        "/my/waas/quotes/<int:order_id>/credit_check",
+        type="http",
+        auth="user",
+        website=True,
+        methods=["POST"],
+    )
+    def portal_my_waas_quote_credit_check(self, order_id, **kw):
+        """Button "Request Credit Check" of the reseller (CSRF-checked)."""
+        order_sudo = self._waas_reseller_quote_sudo(order_id)
+        # sudo: portal users cannot write credit checks; the order is the reseller's own
+        # (checked above) and the deal flow validates the request itself.
+        try:
+            with request.env.cr.savepoint():
+                order_sudo.action_waas_request_credit_check()
+        except (UserError, ValidationError) as error:
+            # Shown once on the quotation page (never echoed from the URL).
+            request.session["waas_portal_error"] = error.args[0]
+            return request.redirect(f"/my/waas/quotes/{order_id}")
+        return request.redirect(f"/my/waas/quotes/{order_id}?message=credit_requested")
+
+    @http.route(
+        "/my/waas/quotes/<int:order_id>/send",
+        type="http",
+        auth="user",
+        website=True,
+        methods=["POST"],
+    )
+    def portal_my_waas_quote_send(self, order_id, **kw):
+        """Button "Send to the End Customer": the quotation is marked sent and the end
+        customer (follower) finds it in its portal to sign it (CSRF-checked)."""
+        order_sudo = self._waas_reseller_quote_sudo(order_id)
+        if order_sudo.state != "draft":
+            return request.redirect(f"/my/waas/quotes/{order_id}")
+        # sudo: the reseller's own quotation (checked above), portal users cannot write.
+        order_sudo.action_quotation_sent()
+        return request.redirect(f"/my/waas/quotes/{order_id}?message=sent")
+
+    # ------------------------------------------------------------------ contracts
+    @http.route(
+        ["/my/waas/contracts", "/my/waas/contracts/page/<int:page>"],
+        type="http",
+        auth="user",
+        website=True,
+    )
+    def portal_my_waas_contracts(self, page=1, **kw):
+        Contract = request.env["waas.contract"]
+        domain = self._waas_contract_domain()
+        pager = portal_pager(
+            url="/my/waas/contracts",
+            total=Contract.search_count(domain),
+            page=page,
+            step=self._items_per_page,
+        )
+        contracts = Contract.search(domain, limit=self._items_per_page, offset=pager["offset"])
+        request.session["my_waas_contracts_history"] = contracts.ids[:100]
+        values = self._waas_prepare_layout(
+            "waas_contracts",
+            # sudo: only the contracts found above under the portal rules, for names.
+            contracts=contracts.sudo(),
+            pager=pager,
+            default_url="/my/waas/contracts",
+            today=fields.Date.context_today(Contract),
+        )
+        return request.render("also_waas.portal_my_waas_contracts", values)
+
+    @http.route("/my/waas/contracts/<int:contract_id>", type="http", auth="public", website=True)
+    def portal_my_waas_contract(self, contract_id, access_token=None, **kw):
+        try:
+            contract_sudo = self._document_check_access(
+                "waas.contract", contract_id, access_token=access_token
+            )
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+        values = self._waas_prepare_layout(
+            "waas_contract",
+            contract=contract_sudo,
+            today=fields.Date.context_today(contract_sudo),
+        )
+        values = self._get_page_view_values(
+            contract_sudo, access_token, values, "my_waas_contracts_history", False
+        )
+        return request.render("also_waas.portal_my_waas_contract", values)
