@@ -9,7 +9,7 @@ import openpyxl
 from psycopg2 import IntegrityError
 
 import odoo
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -461,3 +461,24 @@ class TestSellout(WaasCommon):
         self.assertNotEqual(report.xlsx_attachment_id, first)
         self.assertTrue(first.exists(), "the file that went out stays in the history")
         self.assertEqual(base64.b64decode(report.xlsx_file)[:2], b"PK")
+
+    # ------------------------------------------------------------------ access
+    def test_access_and_multi_company(self):
+        report = self._report(self.manufacturer)
+        report.action_generate()
+        # Another company's users never see the report.
+        Report = self.env["waas.sellout.report"]
+        self.assertFalse(Report.with_user(self.user_manager).search([("id", "=", report.id)]))
+        self.user_manager.company_ids |= self.company
+        self.user_waas.company_ids |= self.company
+        ctx = {"allowed_company_ids": [self.company.id]}
+        as_manager = report.with_user(self.user_manager).with_context(**ctx)
+        as_user = report.with_user(self.user_waas).with_context(**ctx)
+        # WaaS users read the history and download the files; only managers send.
+        self.assertEqual(as_user.row_count, 3)
+        self.assertTrue(as_user.xlsx_file)
+        with self.assertRaises(AccessError):
+            as_user.action_send()
+        as_manager.action_send()
+        self.assertEqual(report.state, "queued")
+        self.assertEqual(report.sent_by_id, self.user_manager)
