@@ -310,6 +310,8 @@ class WaasReturn(models.Model):
         activity_type = self.env.ref("mail.mail_activity_data_todo")
         model_id = self.env["ir.model"]._get_id(self._name)
         today = fields.Date.context_today(self)
+        # sudo: the activities follow a receipt validated by a warehouse user or the
+        # reminder cron, who need not have write access on the returns.
         self.env["mail.activity"].sudo().create(
             [
                 {
