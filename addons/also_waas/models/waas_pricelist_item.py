@@ -20,6 +20,7 @@ class WaasPricelistItem(models.Model):
     currency_id = fields.Many2one(
         comodel_name="res.currency",
         required=True,
+        default=lambda self: self.env.company.currency_id,
         compute="_compute_currency_id",
         store=True,
         readonly=False,
@@ -144,7 +145,13 @@ class WaasPricelistItem(models.Model):
         # The SQL checks fire on INSERT, before the Python constraints: validate the
         # values first so that bad input gets the clear, translated message.
         drafts = self.browse()
+        companies = self.env["res.company"].browse(
+            {vals["company_id"] for vals in vals_list if vals.get("company_id")}
+        )
         for vals in vals_list:
+            if vals.get("company_id") and not vals.get("currency_id"):
+                # The default is the current company's currency: use the item's company's.
+                vals["currency_id"] = companies.browse(vals["company_id"]).currency_id.id
             draft = self.new(vals)
             draft._check_term_months()
             draft._check_amounts_not_negative()

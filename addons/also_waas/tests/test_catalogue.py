@@ -446,3 +446,60 @@ class TestCatalogue(WaasCommon):
         action = wizard.action_print_pdf()
         self.assertEqual(action["report_name"], "also_waas.waas_pricelist_item_report_document")
         self.assertTrue(action["context"]["active_ids"])
+
+    # ------------------------------------------------------------------ views
+    def test_views_load_for_each_role(self):
+        actions = [
+            "also_waas.res_partner_action_waas_manufacturer",
+            "also_waas.res_partner_action_waas_reseller",
+            "also_waas.product_template_action_waas_bundle",
+            "also_waas.product_template_action_waas_component",
+            "also_waas.product_template_action_waas_licence",
+            "also_waas.product_template_action_waas_extra",
+            "also_waas.waas_pricelist_item_action",
+            "also_waas.waas_pricelist_export_action",
+        ]
+        for user in (self.user_waas, self.user_product, self.user_manager):
+            for xmlid in actions:
+                action = self.env.ref(xmlid)
+                views = [(v.view_id.id, v.view_mode) for v in action.view_ids] or [
+                    (False, mode) for mode in action.view_mode.split(",")
+                ]
+                result = (
+                    self.env[action.res_model]
+                    .with_user(user)
+                    .get_views(views + [(False, "search")])
+                )
+                self.assertTrue(result["views"], f"{xmlid} for {user.login}")
+        # Settings are for administrators (the menu needs base.group_system).
+        settings = self.env["res.config.settings"].get_views([(False, "form")])
+        self.assertIn('name="also_waas"', settings["views"]["form"]["arch"])
+        self.assertIn("waas_credit_validity_days", settings["views"]["form"]["arch"])
+
+    def test_product_manager_builds_bundle_in_form(self):
+        Product = self.env["product.template"].with_user(self.user_product)
+        form = Form(
+            Product.with_context(default_waas_kind="bundle", default_type="consu"),
+            view="product.product_template_only_form_view",
+        )
+        form.name = "Form Bundle"
+        form.waas_included_licence_id = self.essentials
+        with form.waas_bundle_line_ids.new() as line:
+            line.product_id = self.laptop
+            line.quantity = 2
+        with form.waas_pricelist_item_ids.new() as price:
+            price.term_months = 24
+            price.monthly_price = 55.0
+            price.commission_new = 140.0
+            price.commission_renewal = 70.0
+        bundle = form.save()
+        self.assertEqual(bundle.waas_bundle_line_ids.quantity, 2)
+        self.assertRecordValues(
+            bundle.waas_pricelist_item_ids,
+            [{"term_months": 24, "monthly_price": 55.0, "currency_id": self.currency.id}],
+        )
+        form = Form(bundle, view="product.product_template_only_form_view")
+        with form.waas_bundle_line_ids.new() as line:
+            line.product_id = self.unvetted_laptop
+        with self._refused(ValidationError, "no approved exception"):
+            form.save()
