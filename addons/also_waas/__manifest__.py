@@ -62,6 +62,7 @@
     },
     "demo": [
         "demo/waas_catalogue_demo.xml",
+        "demo/waas_deal_demo.xml",
         "demo/waas_contract_ops_demo.xml",
         "demo/waas_sellout_demo.xml",
     ],

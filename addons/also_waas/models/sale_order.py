@@ -168,6 +168,8 @@ class SaleOrder(models.Model):
 
     @api.depends(
         "is_waas",
+        "partner_id",
+        "currency_id",
         "waas_contract_value",
         "waas_credit_check_ids.state",
         "waas_credit_check_ids.amount",
@@ -175,7 +177,16 @@ class SaleOrder(models.Model):
     )
     def _compute_waas_credit_state(self):
         for order in self:
-            checks = order.waas_credit_check_ids.filtered(lambda c: c.state != "cancelled")
+            # Only a check of the current end customer, in the deal's currency, counts.
+            customer = order.partner_id.commercial_partner_id
+            currency = order.currency_id
+            checks = order.waas_credit_check_ids.filtered(
+                lambda c, customer=customer, currency=currency: (
+                    c.state != "cancelled"
+                    and c.partner_id == customer
+                    and c.currency_id == currency
+                )
+            )
             current = checks.sorted("id")[-1:]
             order.waas_credit_check_count = len(order.waas_credit_check_ids)
             order.waas_credit_check_id = current

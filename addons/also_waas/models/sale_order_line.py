@@ -63,8 +63,9 @@ class SaleOrderLine(models.Model):
     @api.depends("order_id.is_waas", "order_id.waas_term_months", "order_id.currency_id")
     def _compute_price_unit(self):
         waas_lines = self.filtered(lambda line: line.order_id and line._waas_is_priced_line())
-        super(SaleOrderLine, self - waas_lines)._compute_price_unit()
+        res = super(SaleOrderLine, self - waas_lines)._compute_price_unit()
         waas_lines._waas_compute_price_unit()
+        return res
 
     def _waas_compute_price_unit(self):
         """Monthly price of WaaS lines from the WaaS price list for the order's term.

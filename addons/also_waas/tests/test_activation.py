@@ -199,7 +199,7 @@ class TestActivation(RollbackOnRaiseMixin, WaasCommon):
         self._countersign()
 
         def on_activated(contracts):
-            raise UserError("Marketplace down")
+            raise UserError(self.env._("Marketplace down"))
 
         with (
             patch.object(self.registry["waas.contract"], "_on_activated", on_activated),

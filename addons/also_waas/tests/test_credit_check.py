@@ -167,6 +167,15 @@ class TestCreditCheck(RollbackOnRaiseMixin, WaasCommon):
         )
         self.assertEqual(self.order.waas_credit_state, "approved")
 
+    def test_approval_is_for_one_end_customer(self):
+        check = self._request()
+        check.with_user(self.user_credit).action_approve()
+        self.order.partner_id = self.customer_be
+        self.assertEqual(self.order.waas_credit_state, "none")
+        self.order.action_waas_request_credit_check()
+        self.assertEqual(check.state, "cancelled")
+        self.assertEqual(self.order.waas_credit_check_id.partner_id, self.customer_be)
+
     def test_cron_expires_lapsed_approvals(self):
         check = self._request()
         check.with_user(self.user_credit).action_approve()
