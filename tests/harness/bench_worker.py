@@ -1,0 +1,419 @@
+"""One benchmark measurement in its own Odoo process (so that peak RSS is its own).
+
+Usage: python3 bench_worker.py SCENARIO DB N OUT.json -- <odoo config arguments>
+
+Prints nothing but Odoo's warnings; writes {"seconds", "queries", "peak_rss_mb", ...} to
+OUT.json. Scenarios that prepare data commit it; measured scenarios commit their result
+the way production does (the invoice run commits per chunk itself).
+"""
+
+import json
+import resource
+import sys
+import time
+from collections import defaultdict
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+
+
+def rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+class Meter:
+    def __init__(self, sql_db):
+        self.sql_db = sql_db
+
+    def __enter__(self):
+        self.t0 = time.perf_counter()
+        self.q0 = self.sql_db.sql_counter
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = time.perf_counter() - self.t0
+        self.queries = self.sql_db.sql_counter - self.q0
+
+
+def period_start():
+    return date.today().replace(day=1)
+
+
+# --------------------------------------------------------------------------- preparing
+
+
+def _bench_partners(env, prefix, count, **extra):
+    Partner = env["res.partner"]
+    found = Partner.search([("name", "=like", f"{prefix} %")], order="id")
+    if len(found) < count:
+        found |= Partner.create(
+            [
+                {"name": f"{prefix} {i}", "is_company": True, **extra}
+                for i in range(len(found), count)
+            ]
+        )
+    return found[:count]
+
+
+def prepare_waas(env, n, batch):
+    """``n`` active contracts (bundle + Premium upgrade), one month due, reseller per batch."""
+    reseller = _bench_partners(env, f"Bench Reseller {batch}", 1, waas_is_reseller=True)
+    _create_contracts(env, n, reseller)
+    return {"contracts": n}
+
+
+def _create_contracts(env, n, reseller):
+    bundle = env.ref("also_waas.waas_demo_bundle_basic")
+    upgrade = env.ref("also_waas.waas_demo_upgrade_premium")
+    company = env.company
+    items = env["waas.pricelist.item"]._get_price_items(
+        (bundle | upgrade).product_tmpl_id, 36, company
+    )
+    price = {p: items[p.product_tmpl_id.id].monthly_price for p in (bundle, upgrade)}
+    customers = _bench_partners(env, "Bench End Customer", 50, country_id=env.ref("base.nl").id)
+    start = period_start()
+    Contract = env["waas.contract"].with_context(tracking_disable=True, mail_create_nolog=True)
+    contracts = Contract.browse()
+    for offset in range(0, n, 1000):
+        contracts |= Contract.create(
+            [
+                {
+                    "partner_id": customers[i % len(customers)].id,
+                    "reseller_id": reseller.id,
+                    "company_id": company.id,
+                    "currency_id": company.currency_id.id,
+                    "term_months": 36,
+                    "date_start": start,
+                    "date_end": start + relativedelta(months=36, days=-1),
+                    "line_ids": [
+                        (0, 0, {"product_id": p.id, "name": p.name, "price_unit": price[p]})
+                        for p in (bundle, upgrade)
+                    ],
+                }
+                for i in range(offset, min(n, offset + 1000))
+            ]
+        )
+        env.cr.commit()
+    return contracts
+
+
+def prepare_portal(env, n):
+    """Two reseller portal users: one with 10 contracts and commissions, one with 1,000."""
+    for count in (10, 1000):
+        reseller = _bench_partners(env, f"Bench Portal Reseller {count}", 1, waas_is_reseller=True)
+        env["res.users"].with_context(no_reset_password=True).create(
+            {
+                "name": reseller.name,
+                "login": f"bench{count}",
+                "password": f"bench{count}",
+                "partner_id": reseller.id,
+                "groups_id": [(6, 0, [env.ref("base.group_portal").id])],
+            }
+        )
+        contracts = _create_contracts(env, count, reseller)
+        env["waas.commission.line"].create(
+            [
+                {
+                    "contract_id": contract.id,
+                    "reseller_id": reseller.id,
+                    "event": "new",
+                    "name": f"Bench commission {contract.name}",
+                    "amount": 150.0,
+                }
+                for contract in contracts
+            ]
+        )
+        env.cr.commit()
+    return {"resellers": 2}
+
+
+def prepare_oca(env, n):
+    """The same ``n`` contracts in OCA ``contract``: two monthly pre-paid lines each."""
+    bundle = env.ref("also_waas.waas_demo_bundle_basic")
+    upgrade = env.ref("also_waas.waas_demo_upgrade_premium")
+    journal = env["account.journal"].search(
+        [("type", "=", "sale"), ("company_id", "=", env.company.id)], limit=1
+    )
+    items = env["waas.pricelist.item"]._get_price_items(
+        (bundle | upgrade).product_tmpl_id, 36, env.company
+    )
+    customers = _bench_partners(env, "Bench End Customer", 50, country_id=env.ref("base.nl").id)
+    start = period_start()
+    Contract = env["contract.contract"].with_context(tracking_disable=True)
+    for offset in range(0, n, 1000):
+        Contract.create(
+            [
+                {
+                    "name": f"OCA bench {i}",
+                    "partner_id": customers[i % len(customers)].id,
+                    "contract_type": "sale",
+                    "journal_id": journal.id,
+                    "line_recurrence": True,
+                    "contract_line_ids": [
+                        (
+                            0,
+                            0,
+                            {
+                                "product_id": p.id,
+                                "name": p.name,
+                                "quantity": 1,
+                                "uom_id": p.uom_id.id,
+                                "price_unit": items[p.product_tmpl_id.id].monthly_price,
+                                "recurring_rule_type": "monthly",
+                                "recurring_interval": 1,
+                                "recurring_invoicing_type": "pre-paid",
+                                "date_start": start,
+                                "recurring_next_date": start,
+                            },
+                        )
+                        for p in (bundle, upgrade)
+                    ],
+                }
+                for i in range(offset, min(n, offset + 1000))
+            ]
+        )
+        env.cr.commit()
+        env.invalidate_all()
+    return {"contracts": n}
+
+
+def prepare_commission(env, n):
+    """``n`` commission lines to settle, spread over 50 resellers (one per contract)."""
+    contracts = env["waas.contract"].search(
+        [("reseller_id.name", "=like", "Bench Reseller A%")], limit=n, order="id"
+    )
+    resellers = _bench_partners(env, "Bench Commission Reseller", 50, waas_is_reseller=True)
+    Line = env["waas.commission.line"].with_context(tracking_disable=True)
+    today = date.today()
+    for offset in range(0, len(contracts), 1000):
+        Line.create(
+            [
+                {
+                    "contract_id": contract.id,
+                    "reseller_id": resellers[i % 50].id,
+                    "event": "new",
+                    "name": f"Bench commission {contract.name}",
+                    "amount": 150.0,
+                    "date": today,
+                }
+                for i, contract in enumerate(contracts[offset : offset + 1000], start=offset)
+            ]
+        )
+        env.cr.commit()
+    return {"lines": len(contracts)}
+
+
+def prepare_devices(env, n):
+    """``n`` rented serials on the batch-A contracts, for the sell-out of this month."""
+    laptop = env.ref("also_waas.waas_demo_bundle_basic").waas_bundle_line_ids[:1].product_id
+    contracts = env["waas.contract"].search(
+        [("reseller_id.name", "=like", "Bench Reseller A%")], order="id"
+    )
+    today = date.today()
+    for offset in range(0, n, 5000):
+        count = min(5000, n - offset)
+        lots = env["stock.lot"].create(
+            [{"name": f"BENCH-{offset + i:07d}", "product_id": laptop.id} for i in range(count)]
+        )
+        env["waas.device"].create(
+            [
+                {
+                    "contract_id": contracts[(offset + i) % len(contracts)].id,
+                    "product_id": laptop.id,
+                    "lot_id": lot.id,
+                    "date_delivered": today,
+                }
+                for i, lot in enumerate(lots)
+            ]
+        )
+        env.cr.commit()
+        env.invalidate_all()
+    return {"devices": n}
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+def _due_batch(env, batch):
+    return env["waas.contract"].search(
+        [
+            ("reseller_id.name", "=like", f"Bench Reseller {batch}%"),
+            ("date_next_invoice", "<=", date.today()),
+        ],
+        order="id",
+    )
+
+
+def floor_invoices(env, n, meter):
+    """Odoo's floor: one batched ``account.move.create`` of the same invoices."""
+    contracts = _due_batch(env, "A")
+    start = period_start()
+    end = start + relativedelta(months=1, days=-1)
+    vals_list = []
+    for contract in contracts:
+        vals = contract._waas_prepare_invoice_vals(start, end)
+        for key in ("waas_contract_id", "waas_period_start", "waas_period_end"):
+            vals.pop(key, None)
+        vals["ref"] = f"FLOOR {vals.get('ref')}"
+        vals_list.append(vals)
+    with meter:
+        moves = env["account.move"].create(vals_list)
+        env.flush_all()
+    env.cr.commit()
+    return {"invoices": len(moves)}
+
+
+def invoice_run(env, n, meter):
+    """Our monthly invoice run as accounting starts it: the wizard, all companies."""
+    wizard = env["waas.invoice.run"].create({"company_ids": [(6, 0, env.user.company_ids.ids)]})
+    with meter:
+        wizard.action_run()
+        env.cr.commit()
+    return {"invoices": wizard.invoice_count}
+
+
+def cron_run(env, n, meter):
+    """The scheduled action, as one Odoo cron worker runs it (row locks, chunk commits)."""
+    with meter:
+        moves = env["waas.contract"]._waas_invoice_run()
+        env.cr.commit()
+    return {"invoices": len(moves)}
+
+
+def oca_run(env, n, meter):
+    """OCA ``contract``: its own cron."""
+    before = env["account.move"].search_count([("move_type", "=", "out_invoice")])
+    with meter:
+        env["contract.contract"].cron_recurring_create_invoice()
+        env.cr.commit()
+    after = env["account.move"].search_count([("move_type", "=", "out_invoice")])
+    return {"invoices": after - before}
+
+
+def post_ours(env, n, meter):
+    moves = env["account.move"].search(
+        [
+            ("waas_contract_id.reseller_id.name", "=like", "Bench Reseller A%"),
+            ("state", "=", "draft"),
+        ],
+        order="id",
+    )
+    with meter:
+        moves.action_post()
+        env.flush_all()
+    env.cr.commit()
+    return {"posted": len(moves)}
+
+
+def post_floor(env, n, meter):
+    moves = env["account.move"].search(
+        [("ref", "=like", "FLOOR %"), ("state", "=", "draft")], order="id"
+    )
+    with meter:
+        moves.action_post()
+        env.flush_all()
+    env.cr.commit()
+    return {"posted": len(moves)}
+
+
+def settle_floor(env, n, meter):
+    """The same vendor bills in one batched create (lines are left to settle)."""
+    Line = env["waas.commission.line"]
+    lines = Line.search([("state", "=", "to_settle")], order="id")
+    groups = defaultdict(list)
+    for line in lines:
+        groups[(line.company_id, line.reseller_id, line.period)].append(line.id)
+    journals = Line._get_settle_journals({key[0] for key in groups})
+    vals_list = []
+    for key, ids in groups.items():
+        vals = Line.browse(ids)._prepare_bill_vals(journals[key[0]], date.today())
+        vals.pop("waas_is_commission_bill", None)
+        vals_list.append(vals)
+    with meter:
+        moves = env["account.move"].create(vals_list)
+        env.flush_all()
+    env.cr.rollback()
+    return {"bills": len(moves), "lines": len(lines)}
+
+
+def settle_ours(env, n, meter):
+    wizard = env["waas.commission.settle"].create({"date_to": date.today()})
+    with meter:
+        wizard.action_settle()
+        env.flush_all()
+    env.cr.commit()
+    return {"bills": len(wizard.move_ids)}
+
+
+def sellout(env, n, meter):
+    laptop = env.ref("also_waas.waas_demo_bundle_basic").waas_bundle_line_ids[:1].product_id
+    start = period_start()
+    report = env["waas.sellout.report"].create(
+        {
+            "manufacturer_id": laptop.waas_manufacturer_id.id,
+            "date_from": start,
+            "date_to": start + relativedelta(months=1, days=-1),
+            "company_id": env.company.id,
+        }
+    )
+    with meter:
+        report._generate_files()
+        env.flush_all()
+    rows = report.row_count if "row_count" in report._fields else None
+    env.cr.rollback()
+    return {"rows": rows}
+
+
+SCENARIOS = {
+    "prepare_a": lambda env, n: prepare_waas(env, n, "A"),
+    "prepare_b": lambda env, n: prepare_waas(env, n, "B"),
+    "prepare_c": lambda env, n: prepare_waas(env, n, "C"),
+    "prepare_d": lambda env, n: prepare_waas(env, n, "D"),
+    "prepare_oca": prepare_oca,
+    "prepare_portal": prepare_portal,
+    "prepare_commission": prepare_commission,
+    "prepare_devices": prepare_devices,
+    "floor_invoices": floor_invoices,
+    "invoice_run": invoice_run,
+    "cron_run": cron_run,
+    "oca_run": oca_run,
+    "post_ours": post_ours,
+    "post_floor": post_floor,
+    "settle_floor": settle_floor,
+    "settle_ours": settle_ours,
+    "sellout": sellout,
+}
+
+
+def main():
+    scenario, db, n, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+    odoo_args = sys.argv[sys.argv.index("--") + 1 :]
+    import odoo
+    from odoo import sql_db
+    from odoo.modules.registry import Registry
+
+    odoo.tools.config.parse_config([*odoo_args, "-d", db])
+    registry = Registry(db)
+    base_rss = rss_mb()
+    meter = Meter(sql_db)
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        func = SCENARIOS[scenario]
+        if scenario.startswith("prepare"):
+            with meter:
+                result = func(env, n)
+        else:
+            result = func(env, n, meter)
+        cr.commit()
+    result.update(
+        seconds=round(meter.seconds, 3),
+        queries=meter.queries,
+        peak_rss_mb=round(rss_mb(), 1),
+        base_rss_mb=round(base_rss, 1),
+    )
+    with open(out, "w") as fh:
+        json.dump(result, fh)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,301 @@
+"""``make bench``: the suite measured side by side with Odoo's own floor and OCA ``contract``.
+
+Builds a throw-away database with the three addons and OCA ``contract`` 18.0 (downloaded from
+the package registry into the git-ignored ``.cache/bench``, never committed), fills it, runs
+ANALYZE, and measures each scenario in its own Odoo process (seconds, SQL queries, peak RSS).
+Prints a table and writes ``bench-results.json``. ``BENCH_CONTRACTS`` sets N (default 10000);
+``BENCH_DEVICES`` the sell-out rows (default 100000).
+"""
+
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import harness as h
+
+BENCH = h.CACHE / "bench"
+WORKER = Path(__file__).with_name("bench_worker.py")
+DB = os.environ.get("BENCH_DB", "waas_bench")
+
+
+def oca_contract_addons():
+    """Folder holding OCA ``contract`` 18.0, from its wheel on the package registry."""
+    target = BENCH / "oca"
+    if (target / "odoo" / "addons" / "contract" / "__manifest__.py").exists():
+        return target / "odoo" / "addons"
+    wheels = BENCH / "wheels"
+    wheels.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--quiet",
+            "-d",
+            str(wheels),
+            "odoo-addon-contract>=18.0,<18.1",
+        ],
+        check=True,
+    )
+    wheel = sorted(wheels.glob("odoo_addon_contract-18.0*.whl"))[-1]
+    with zipfile.ZipFile(wheel) as zf:
+        members = [m for m in zf.namelist() if m.startswith("odoo/addons/contract/")]
+        zf.extractall(target, members)
+    return target / "odoo" / "addons"
+
+
+def odoo_args(extra_addons):
+    base = h.odoo_cmd()[3:]
+    paths = [str(p) for p in h.ADDONS_DIRS] + [str(extra_addons)]
+    addons = f"--addons-path={','.join(paths)}"
+    return [addons if a.startswith("--addons-path=") else a for a in base]
+
+
+def sql(statement, db=DB):
+    conn = h._pg_connect(db)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cr:
+            cr.execute(statement)
+    finally:
+        conn.close()
+
+
+def worker(scenario, n, args, background=False):
+    out = BENCH / f"{scenario}-{time.time_ns()}.json"
+    cmd = [sys.executable, str(WORKER), scenario, DB, str(n), str(out), "--", *args]
+    cmd += ["--log-level=warn"]
+    if background:
+        return subprocess.Popen(cmd, cwd=h.REPO), out
+    subprocess.run(cmd, cwd=h.REPO, check=True)
+    return json.loads(out.read_text())
+
+
+def measure(scenario, n, args, repeat=1):
+    runs = [worker(scenario, n, args) for _ in range(repeat)]
+    best = dict(runs[0])
+    best["seconds"] = statistics.median(r["seconds"] for r in runs)
+    best["peak_rss_mb"] = max(r["peak_rss_mb"] for r in runs)
+    h.say(f"  {scenario}: {best}")
+    return best
+
+
+def setup(args, n):
+    h.say(f"Building the bench database {DB}")
+    h.copy_db(h.template_db(h.require_odoo()), DB)
+    modules = ",".join([*h.OUR_ADDONS, "contract"])
+    cmd = [sys.executable, "-m", "odoo", *args, "-d", DB, "--db-filter=.*", "-i", modules]
+    subprocess.run([*cmd, "--stop-after-init", "--no-http", "--log-level=warn"], check=True)
+
+
+REQUEST_LOG = re.compile(r'"GET (?P<path>\S+) HTTP/[\d.]+" (?P<status>\d+) - (?P<queries>\d+) ')
+
+
+def portal_queries(args):
+    """SQL queries of the reseller portal's contract and commission lists, for a reseller
+    with 10 and one with 1,000 records, read from the server's own request log."""
+    import requests  # noqa: PLC0415 - only the benchmark needs it
+
+    worker("prepare_portal", 0, args)
+    port = h.free_port()
+    logfile = BENCH / "portal-server.log"
+    logfile.unlink(missing_ok=True)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "odoo",
+            *args,
+            "-d",
+            DB,
+            f"--db-filter=^{DB}$",
+            f"--http-port={port}",
+            f"--logfile={logfile}",
+            "--log-level=info",
+            "--max-cron-threads=0",
+        ],
+        cwd=h.REPO,
+    )
+    base = f"http://127.0.0.1:{port}"
+    result = {}
+    try:
+        for _ in range(120):
+            try:
+                requests.get(f"{base}/web/login", timeout=5)
+                break
+            except requests.ConnectionError:
+                time.sleep(1)
+        for count in (10, 1000):
+            session = requests.Session()
+            page = session.get(f"{base}/web/login", timeout=60).text
+            token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+            session.post(
+                f"{base}/web/login",
+                data={"login": f"bench{count}", "password": f"bench{count}", "csrf_token": token},
+                timeout=60,
+            )
+            for path in ("/my/waas/contracts", "/my/waas/commissions"):
+                session.get(f"{base}{path}", timeout=120)  # warm the caches
+                session.get(f"{base}{path}", timeout=120)
+            time.sleep(1)
+            counts = {}
+            for line in logfile.read_text(errors="replace").splitlines():
+                match = REQUEST_LOG.search(line)
+                if match and match["path"] in ("/my/waas/contracts", "/my/waas/commissions"):
+                    counts[match["path"]] = int(match["queries"])  # the last (warm) one
+            result[f"queries_{count}"] = counts.get("/my/waas/contracts")
+            result[f"commission_queries_{count}"] = counts.get("/my/waas/commissions")
+            logfile.write_text("")
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    return result
+
+
+def ratio(a, b):
+    return round(a / b, 2) if a and b else None
+
+
+def main():
+    h.require_odoo()
+    h.ensure_postgres()
+    n = int(os.environ.get("BENCH_CONTRACTS", "10000"))
+    devices = int(os.environ.get("BENCH_DEVICES", "100000"))
+    BENCH.mkdir(parents=True, exist_ok=True)
+    args = odoo_args(oca_contract_addons())
+    setup(args, n)
+
+    h.say(f"Preparing {n} contracts (ours and OCA's)")
+    worker("prepare_a", n, args)
+    worker("prepare_oca", n, args)
+    sql("ANALYZE")
+    floor = measure("floor_invoices", n, args)
+    ours = measure("invoice_run", n, args)
+    oca = measure("oca_run", n, args)
+    sql("ANALYZE")
+    post_floor = measure("post_floor", n, args)
+    post_ours = measure("post_ours", n, args)
+
+    h.say(f"Preparing {n} commission lines")
+    worker("prepare_commission", n, args)
+    sql("ANALYZE")
+    settle_floor = measure("settle_floor", n, args, repeat=3)
+    settle_ours = measure("settle_ours", n, args)
+
+    h.say(f"Preparing {devices} rented serials")
+    worker("prepare_devices", devices, args)
+    sql("ANALYZE")
+    sellout = measure("sellout", devices, args)
+
+    small = max(1, n // 10)
+    h.say(f"Invoice run memory at {small} contracts, and with 1 and 2 cron workers at {n}")
+    worker("prepare_d", small, args)
+    sql("ANALYZE")
+    run_small = measure("cron_run", small, args)
+    worker("prepare_b", n, args)
+    sql("ANALYZE")
+    one_worker = measure("cron_run", n, args)
+    worker("prepare_c", n, args)
+    sql("ANALYZE")
+    t0 = time.perf_counter()
+    procs = [worker("cron_run", n, args, background=True) for _ in range(2)]
+    for proc, _out in procs:
+        proc.wait()
+    two_seconds = time.perf_counter() - t0
+    two = [json.loads(out.read_text()) for _proc, out in procs]
+    portal = portal_queries(args)
+
+    results = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "invoice_run": {
+            "n": n,
+            "seconds": ours["seconds"],
+            "floor_seconds": floor["seconds"],
+            "oca_contract_seconds": oca["seconds"],
+            "ratio_to_floor": ratio(ours["seconds"], floor["seconds"]),
+            "speedup_vs_oca": ratio(oca["seconds"], ours["seconds"]),
+            "invoices": ours["invoices"],
+            "floor_invoices": floor["invoices"],
+            "oca_invoices": oca["invoices"],
+            "queries_per_invoice": ratio(ours["queries"], ours["invoices"]),
+            "floor_queries_per_invoice": ratio(floor["queries"], floor["invoices"]),
+            "oca_queries_per_invoice": ratio(oca["queries"], oca["invoices"]),
+            "peak_rss_mb": ours["peak_rss_mb"],
+            "peak_rss_mb_small": run_small["peak_rss_mb"],
+            "small_n": small,
+            "one_worker_seconds": one_worker["seconds"],
+            "two_workers_seconds": round(two_seconds, 3),
+            "two_workers_invoices": sum(r["invoices"] for r in two),
+            "workers_speedup": ratio(one_worker["seconds"], two_seconds),
+        },
+        "posting": {
+            "seconds": post_ours["seconds"],
+            "floor_seconds": post_floor["seconds"],
+            "ratio_to_floor": ratio(post_ours["seconds"], post_floor["seconds"]),
+        },
+        "settlement": {
+            "lines": settle_floor["lines"],
+            "bills": settle_ours["bills"],
+            "seconds": settle_ours["seconds"],
+            "floor_seconds": settle_floor["seconds"],
+            "ratio_to_floor": ratio(settle_ours["seconds"], settle_floor["seconds"]),
+        },
+        "sellout": {
+            "rows": sellout["rows"],
+            "seconds": sellout["seconds"],
+            "peak_rss_mb": sellout["peak_rss_mb"],
+        },
+        "portal": portal,
+    }
+    (h.REPO / "bench-results.json").write_text(json.dumps(results, indent=2))
+    print_table(results)
+
+
+def print_table(r):
+    inv = r["invoice_run"]
+    rows = [
+        ("invoice run, seconds", inv["seconds"], inv["floor_seconds"], inv["oca_contract_seconds"]),
+        (
+            "invoice run, queries/invoice",
+            inv["queries_per_invoice"],
+            inv["floor_queries_per_invoice"],
+            inv["oca_queries_per_invoice"],
+        ),
+        ("invoice run, peak RSS MB", inv["peak_rss_mb"], "", ""),
+        ("invoice run at N/10, peak RSS MB", inv["peak_rss_mb_small"], "", ""),
+        ("posting, seconds", r["posting"]["seconds"], r["posting"]["floor_seconds"], ""),
+        ("settlement, seconds", r["settlement"]["seconds"], r["settlement"]["floor_seconds"], ""),
+        ("sell-out xlsx, seconds", r["sellout"]["seconds"], "", ""),
+        ("sell-out xlsx, peak RSS MB", r["sellout"]["peak_rss_mb"], "", ""),
+        ("invoice run, 1 worker s", inv["one_worker_seconds"], "", ""),
+        ("invoice run, 2 workers s", inv["two_workers_seconds"], "", ""),
+        ("portal queries at 10 / 1000", r["portal"]["queries_10"], r["portal"]["queries_1000"], ""),
+    ]
+    print()
+    print(f"N = {inv['n']} contracts, {r['sellout']['rows']} sell-out rows")
+    print(f"{'measure':32} {'ours':>12} {'floor':>12} {'OCA contract':>14}")
+    for name, ours, floor, oca in rows:
+        print(f"{name:32} {ours!s:>12} {floor!s:>12} {oca!s:>14}")
+    print(
+        f"ratios: invoice run / floor {inv['ratio_to_floor']}, OCA / ours {inv['speedup_vs_oca']}, "
+        f"settlement / floor {r['settlement']['ratio_to_floor']}, "
+        f"2-worker speed-up {inv['workers_speedup']}"
+    )
+
+
+if __name__ == "__main__":
+    main()
