@@ -5,9 +5,9 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 
-from .common import RollbackOnRaiseMixin, WaasCommon
+from .common import SIGNATURE_PNG, RollbackOnRaiseMixin, WaasCommon
 
 
 @tagged("post_install", "-at_install")
@@ -228,3 +228,76 @@ class TestActivation(RollbackOnRaiseMixin, WaasCommon):
             self.order.with_context(disable_cancel_warning=True).action_cancel()
         self.assertEqual(contract.state, "active")
         self.assertEqual(self.order.state, "sale")
+
+
+@tagged("post_install", "-at_install")
+class TestDealOverRpc(HttpCase, WaasCommon):
+    """The deal flow as ALSO's tools and the end customer drive it: XML-RPC for the back
+    office, the standard portal route for the customer's signature."""
+
+    def _rpc(self, user, model, method, *args, **kwargs):
+        return self.xmlrpc_object.execute_kw(
+            self.env.cr.dbname, user.id, user.login, model, method, list(args), kwargs
+        )
+
+    def test_deal_flow_over_xmlrpc_and_portal_signature(self):
+        order_id = self._rpc(
+            self.user_waas,
+            "sale.order",
+            "create",
+            {
+                "is_waas": True,
+                "partner_id": self.customer.id,
+                "waas_reseller_id": self.reseller.id,
+                "waas_term_months": 24,
+                "waas_delivery_to": "reseller",
+                "order_line": [(0, 0, {"product_id": self.bundle.id, "product_uom_qty": 2})],
+            },
+        )
+        self._rpc(self.user_waas, "sale.order", "action_waas_request_credit_check", [order_id])
+        [check] = self._rpc(
+            self.user_waas,
+            "waas.credit.check",
+            "search_read",
+            [("sale_order_id", "=", order_id)],
+            fields=["partner_id", "amount", "state"],
+        )
+        self.assertEqual(check["partner_id"][0], self.customer.id)
+        self.assertEqual(check["amount"], 2 * 50.0 * 24)
+        self.assertEqual(check["state"], "requested")
+        with self.assertRaisesRegex(Exception, "Only the Credit Controller group"):
+            self._rpc(self.user_waas, "waas.credit.check", "action_approve", [check["id"]])
+        self._rpc(self.user_credit, "waas.credit.check", "action_approve", [check["id"]])
+
+        # The end customer signs through the standard portal route.
+        order = self.env["sale.order"].browse(order_id)
+        self.assertTrue(order.require_signature)
+        result = self.make_jsonrpc_request(
+            f"/my/orders/{order_id}/accept",
+            {
+                "access_token": order._portal_ensure_token(),
+                "name": "Jan de Klant",
+                "signature": SIGNATURE_PNG,
+            },
+        )
+        self.assertNotIn("error", result)
+        order.invalidate_recordset()
+        self.assertEqual(order.signed_by, "Jan de Klant")
+        self.assertEqual(order.state, "draft")  # ALSO has not countersigned yet
+
+        with self.assertRaisesRegex(Exception, "ALSO's countersignature"):
+            self._rpc(self.user_waas, "sale.order", "action_confirm", [order_id])
+        self._rpc(self.user_countersign, "sale.order", "action_waas_countersign", [order_id])
+        self._rpc(self.user_waas, "sale.order", "action_confirm", [order_id])
+        [contract] = self._rpc(
+            self.user_waas,
+            "waas.contract",
+            "search_read",
+            [("sale_order_id", "=", order_id)],
+            fields=["partner_id", "reseller_id", "term_months", "monthly_amount", "state"],
+        )
+        self.assertEqual(contract["partner_id"][0], self.customer.id)
+        self.assertEqual(contract["reseller_id"][0], self.reseller.id)
+        self.assertEqual(contract["term_months"], 24)
+        self.assertEqual(contract["monthly_amount"], 100.0)
+        self.assertEqual(contract["state"], "active")
