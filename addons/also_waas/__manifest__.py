@@ -64,6 +64,7 @@
         "demo/waas_catalogue_demo.xml",
         "demo/waas_deal_demo.xml",
         "demo/waas_contract_ops_demo.xml",
+        "demo/waas_invoicing_demo.xml",
         "demo/waas_sellout_demo.xml",
     ],
     "installable": True,

@@ -189,6 +189,13 @@ class TestInvoicing(InvoicingCommon):
         contract.state = "terminated"
         self.assertFalse(self._run("2026-03-01", contract))
 
+    def test_only_chosen_companies(self):
+        contract = self._contract()
+        other = self.env["res.company"].create({"name": "WaaS Other Company"})
+        self.assertFalse(self._run("2026-03-01", contract, companies=other))
+        self.assertEqual(contract.date_next_invoice, D("2026-01-01"))
+        self.assertEqual(len(self._run("2026-03-01", contract, companies=self.company)), 3)
+
     def test_auto_post_setting(self):
         self.company.waas_invoice_auto_post = True
         contract = self._contract()
