@@ -69,6 +69,15 @@ class WaasContract(models.Model):
         ),
     ]
 
+    def init(self):
+        res = super().init()
+        # Contracts that existed before the invoicing schedule: start at their first period.
+        self.env.cr.execute(
+            "UPDATE waas_contract SET date_next_invoice = date_start"
+            " WHERE date_next_invoice IS NULL AND COALESCE(invoiced_periods, 0) = 0"
+        )
+        return res
+
     def _compute_invoice_count(self):
         # sudo: a count shown on the contract; users without accounting rights see the
         # number, opening the invoices still requires read access on them.
@@ -180,6 +189,7 @@ class WaasContract(models.Model):
             "journal_id": journal_id,
             "invoice_date": period_start,
             "invoice_origin": self.name,
+            "invoice_user_id": self.sale_order_id.user_id.id or False,
             "ref": _(
                 "%(contract)s, %(start)s",
                 contract=self.name,

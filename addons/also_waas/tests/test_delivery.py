@@ -154,6 +154,17 @@ class TestDelivery(WaasCommon):
         )
         self.assertTrue(all(line.waas_kind for line in contract.line_ids))
 
+    def test_activated_contract_invoiced_without_delivery_charge(self):
+        order, contract = self._confirmed_order("reseller")
+        moves = self.env["waas.contract"]._waas_invoice_run(
+            date=contract.date_start, domain=[("id", "=", contract.id)]
+        )
+        self.assertEqual(len(moves), 1)
+        self.assertEqual(moves.partner_id, contract.partner_id)
+        self.assertEqual(moves.invoice_user_id, order.user_id)
+        self.assertEqual(moves.invoice_line_ids.product_id, self.bundle | self.upgrade_premium)
+        self.assertEqual(moves.amount_untaxed, contract.monthly_amount)
+
     # ------------------------------------------------------------------ devices
     def test_serials_become_rented_devices(self):
         self.manufacturer.waas_warranty_months = 48
