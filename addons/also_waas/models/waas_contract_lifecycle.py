@@ -625,8 +625,7 @@ class WaasContract(models.Model):
     def _on_ended(self):
         res = super()._on_ended()
         licences = self.licence_ids.filtered(lambda lic: lic._waas_is_live())
-        for licence in licences:
-            licence._waas_request_cancel()
+        licences._waas_request_cancel()
         if licences:
             licences._waas_trigger_sync()
         return res
