@@ -23,7 +23,11 @@
         "views/stock_picking_views.xml",
         "views/res_config_settings_views.xml",
         "wizards/waas_return_wipe_wizard_views.xml",
+        "views/waas_portal_templates.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["also_waas_returns/static/tests/tours/**/*"],
+    },
     "demo": ["demo/waas_returns_demo.xml"],
     "installable": True,
 }
