@@ -1,3 +1,9 @@
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
@@ -145,3 +151,36 @@ class TestTermination(WaasOpsCommon):
             self.env["waas.contract.terminate"].with_user(self.user_waas).create(
                 {"contract_id": contract.id, "reason": "x"}
             )
+
+
+@tagged("post_install", "-at_install")
+class TestPeriodProperties(WaasOpsCommon):
+    """Property-based checks of the period arithmetic behind the fee and the renewals, on
+    in-memory contracts (no database write per example)."""
+
+    @settings(max_examples=300, deadline=None)
+    @given(
+        start=st.dates(min_value=date(2020, 1, 1), max_value=date(2035, 12, 31)),
+        term=st.sampled_from([12, 24, 36]),
+        data=st.data(),
+    )
+    def test_remaining_periods_cover_the_rest_of_the_term(self, start, term, data):
+        end = start + relativedelta(months=term, days=-1)
+        contract = self.env["waas.contract"].new(
+            {"date_start": start, "date_end": end, "term_months": term}
+        )
+        self.assertEqual(contract._waas_period_count(), term)
+        invoiced = data.draw(st.integers(min_value=0, max_value=term))
+        first = start + relativedelta(months=invoiced)
+        periods = contract._waas_periods_from(first)
+        self.assertEqual(len(periods), term - invoiced)
+        if periods:
+            self.assertEqual(periods[0][0], first)
+            self.assertEqual(periods[-1][1], end)
+            for (_s1, end1), (start2, _e2) in zip(periods, periods[1:], strict=False):
+                self.assertEqual(start2, end1 + timedelta(days=1))
+        extension = data.draw(st.sampled_from([12, 24]))
+        self.assertEqual(
+            contract._waas_extended_end(extension),
+            start + relativedelta(months=term + extension, days=-1),
+        )
