@@ -25,5 +25,6 @@
         "views/also_waas_commission_menus.xml",
     ],
     "demo": ["demo/waas_commission_demo.xml"],
+    "uninstall_hook": "uninstall_hook",
     "installable": True,
 }
