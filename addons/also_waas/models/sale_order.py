@@ -2,6 +2,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import formatLang
 
 from .sale_order_line import WAAS_PRICED_KINDS
 from .waas_pricelist_item import TERM_MONTHS
@@ -513,7 +514,7 @@ class SaleOrder(models.Model):
 
     def _waas_format_amount(self, amount):
         self.ensure_one()
-        return f"{self.currency_id.round(amount):.2f} {self.currency_id.name}"
+        return formatLang(self.env, amount, currency_obj=self.currency_id)
 
     def action_confirm(self):
         waas_orders = self.filtered("is_waas")

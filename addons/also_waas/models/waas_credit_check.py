@@ -6,6 +6,7 @@ from stdnum.util import get_cc_module
 
 from odoo import _, api, fields, models, modules
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import formatLang
 
 CONTROLLER_GROUP = "also_waas.group_waas_credit_controller"
 # Fields only the credit team (or the system) may set.
@@ -152,7 +153,7 @@ class WaasCreditCheck(models.Model):
 
     def _waas_format_amount(self):
         self.ensure_one()
-        return f"{self.currency_id.round(self.amount):.2f} {self.currency_id.name}"
+        return formatLang(self.env, self.amount, currency_obj=self.currency_id)
 
     @api.constrains("partner_id", "sale_order_id")
     def _check_partner_is_end_customer(self):
