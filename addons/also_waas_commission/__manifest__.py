@@ -23,6 +23,7 @@
         "report/waas_commission_reports.xml",
         "report/waas_commission_templates.xml",
         "views/also_waas_commission_menus.xml",
+        "views/waas_portal_templates.xml",
     ],
     "demo": ["demo/waas_commission_demo.xml"],
     "uninstall_hook": "uninstall_hook",

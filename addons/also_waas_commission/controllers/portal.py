@@ -1,0 +1,113 @@
+"""Portal of the commissions: a reseller follows its commission lines and statements.
+
+Lines are searched AS THE PORTAL USER (rule ``waas_commission_line_rule_portal``: its own
+company's lines only); only the lines found that way are rendered or printed with
+``sudo()``, to show the names of contracts, end customers and products.
+"""
+
+from datetime import date
+
+from odoo import _, http
+from odoo.http import content_disposition, request
+
+from odoo.addons.portal.controllers.portal import CustomerPortal
+from odoo.addons.portal.controllers.portal import pager as portal_pager
+
+
+class WaasCommissionPortal(CustomerPortal):
+    def _waas_commission_domain(self):
+        return [("reseller_id", "=", request.env.user.commercial_partner_id.id)]
+
+    def _waas_commission_allowed(self):
+        return bool(request.env.user.commercial_partner_id.waas_is_reseller) and request.env[
+            "waas.commission.line"
+        ].has_access("read")
+
+    def _prepare_home_portal_values(self, counters):
+        values = super()._prepare_home_portal_values(counters)
+        if "waas_commission_count" in counters:
+            values["waas_commission_count"] = (
+                request.env["waas.commission.line"].search_count(self._waas_commission_domain())
+                if self._waas_commission_allowed()
+                else 0
+            )
+        return values
+
+    def _waas_statement_rows(self):
+        """One row per period: total and amount per state (one grouped query)."""
+        groups = request.env["waas.commission.line"]._read_group(
+            self._waas_commission_domain() + [("state", "!=", "cancelled")],
+            groupby=["period:month", "state"],
+            aggregates=["amount:sum"],
+            order="period:month desc",
+        )
+        states = dict(
+            request.env["waas.commission.line"]._fields["state"]._description_selection(request.env)
+        )
+        rows = {}
+        for period, state, amount in groups:
+            row = rows.setdefault(period, {"period": period, "total": 0.0, "states": []})
+            row["total"] += amount
+            row["states"].append((states.get(state, state), amount))
+        return list(rows.values())
+
+    @http.route(
+        ["/my/waas/commissions", "/my/waas/commissions/page/<int:page>"],
+        type="http",
+        auth="user",
+        website=True,
+    )
+    def portal_my_waas_commissions(self, page=1, **kw):
+        if not self._waas_commission_allowed():
+            raise request.not_found()
+        Line = request.env["waas.commission.line"]
+        domain = self._waas_commission_domain()
+        pager = portal_pager(
+            url="/my/waas/commissions",
+            total=Line.search_count(domain),
+            page=page,
+            step=self._items_per_page,
+        )
+        lines = Line.search(domain, limit=self._items_per_page, offset=pager["offset"])
+        values = self._prepare_portal_layout_values()
+        values.update(
+            page_name="waas_commissions",
+            # sudo: only the lines found above under the portal rule, to show names.
+            lines=lines.sudo(),
+            statements=self._waas_statement_rows(),
+            currency=request.env.company.currency_id,
+            pager=pager,
+            default_url="/my/waas/commissions",
+        )
+        return request.render("also_waas_commission.portal_my_waas_commissions", values)
+
+    @http.route(
+        "/my/waas/commissions/statement/<int:year>/<int:month>",
+        type="http",
+        auth="user",
+        website=True,
+    )
+    def portal_my_waas_commission_statement(self, year, month, download=None, **kw):
+        """The PDF commission statement of a period (the reseller's own lines only)."""
+        if not self._waas_commission_allowed() or not 1 <= month <= 12 or year < 2000:
+            raise request.not_found()
+        lines = request.env["waas.commission.line"].search(
+            self._waas_commission_domain()
+            + [("period", "=", date(year, month, 1)), ("state", "!=", "cancelled")]
+        )
+        if not lines:
+            raise request.not_found()
+        # sudo: only the lines found above under the portal rule are printed (with the
+        # names of their contracts and end customers).
+        pdf, _type = (
+            request.env["ir.actions.report"]
+            .sudo()
+            ._render_qweb_pdf(
+                "also_waas_commission.waas_commission_statement_report", res_ids=lines.ids
+            )
+        )
+        headers = [("Content-Type", "application/pdf"), ("Content-Length", len(pdf))]
+        if download == "true":
+            filename = _("Commission Statement %(period)s.pdf", period=f"{year}-{month:02d}")
+            headers.append(("Content-Disposition", content_disposition(filename)))
+        return request.make_response(pdf, headers=headers)
