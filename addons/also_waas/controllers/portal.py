@@ -467,6 +467,10 @@ class WaasCustomerPortal(CustomerPortal):
             return request.redirect(f"/my/waas/quotes/{order_id}")
         # sudo: the reseller's own quotation (checked above), portal users cannot write.
         order_sudo.action_quotation_sent()
+        # The end customer gets sale's quotation email with its signing link (queued).
+        template = request.env.ref("sale.email_template_edi_sale", raise_if_not_found=False)
+        if template:
+            order_sudo.message_post_with_source(template.sudo(), subtype_xmlid="mail.mt_comment")
         return request.redirect(f"/my/waas/quotes/{order_id}?message=sent")
 
     # ------------------------------------------------------------------ contracts

@@ -266,6 +266,8 @@ class TestPortalAccess(HttpCase, WaasPortalCommon):
         self.assertEqual(order.waas_credit_state, "requested")
         self.url_open(f"/my/waas/quotes/{order.id}/send", data={"csrf_token": token})
         self.assertEqual(order.state, "sent")
+        sent = order.message_ids.filtered(lambda m: self.customer in m.partner_ids)
+        self.assertTrue(sent, "the end customer gets the quotation with its signing link")
         page = self._get(f"/my/waas/quotes/{order.id}").text
         self.assertIn("Awaiting Decision", page)
 
