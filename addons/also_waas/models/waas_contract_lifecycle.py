@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import Command, api, fields, models, modules
+from odoo import SUPERUSER_ID, Command, api, fields, models, modules
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date
 
@@ -484,20 +484,34 @@ class WaasContract(models.Model):
 
     # ------------------------------------------------------------------ expiry
 
-    def _waas_logistics_user(self):
-        """The user logistics activities go to: the configured logistics user, else the
-        salesperson of the deal, else the user running the job."""
-        self.ensure_one()
+    @api.model
+    def _waas_configured_logistics_user(self):
+        """The logistics user set in the WaaS settings, if any (active)."""
         # Reading a system parameter needs superuser rights; it only holds a user id.
-        user_id = int(
-            self.env["ir.config_parameter"].sudo().get_param("also_waas.logistics_user_id", 0) or 0
-        )
-        user = self.env["res.users"].browse(user_id).exists() if user_id else False
-        if user and user.active:
-            return user
-        if self.sale_order_id.user_id:
+        value = self.env["ir.config_parameter"].sudo().get_param("also_waas.logistics_user_id")
+        user = self.env["res.users"].browse(int(value)).exists() if value else False
+        return user if user and user.active else self.env["res.users"]
+
+    @api.model
+    def _waas_fallback_logistics_user(self):
+        """A WaaS manager (other than the system user), else the user running the job."""
+        group = self.env.ref("also_waas.group_waas_manager", raise_if_not_found=False)
+        # Group members are read as superuser: the job may run as a user without access
+        # to user groups; only an id is taken.
+        managers = group.sudo().users if group else self.env["res.users"]
+        manager = managers.filtered(lambda u: u.active and u.id != SUPERUSER_ID)[:1]
+        return manager or self.env.user
+
+    def _waas_logistics_user(self, configured=None, fallback=None):
+        """The user a logistics activity of this contract goes to: the configured logistics
+        user, else the salesperson of the deal, else a WaaS manager."""
+        self.ensure_one()
+        configured = self._waas_configured_logistics_user() if configured is None else configured
+        if configured:
+            return configured
+        if self.sale_order_id.user_id.active:
             return self.sale_order_id.user_id
-        return self.env.user
+        return self._waas_fallback_logistics_user() if fallback is None else fallback
 
     def _waas_expire(self):
         """The contracts reached their end without renewal: expired, an activity for
@@ -508,6 +522,8 @@ class WaasContract(models.Model):
         activity_type = self.env.ref("mail.mail_activity_data_todo", raise_if_not_found=False)
         model_id = self.env["ir.model"]._get_id(self._name)
         today = fields.Date.context_today(self)
+        configured = self._waas_configured_logistics_user()
+        fallback = self._waas_fallback_logistics_user()
         self.env["mail.activity"].create(
             [
                 {
@@ -521,7 +537,7 @@ class WaasContract(models.Model):
                         contract=contract.name,
                         end=format_date(self.env, contract.date_end),
                     ),
-                    "user_id": contract._waas_logistics_user().id,
+                    "user_id": contract._waas_logistics_user(configured, fallback).id,
                     "date_deadline": today,
                 }
                 for contract in self

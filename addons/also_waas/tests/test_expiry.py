@@ -67,3 +67,11 @@ class TestExpiry(WaasOpsCommon):
         contract = self._contract_ending(self.today - timedelta(days=2), sale_order_id=order.id)
         contract._waas_expire()
         self.assertEqual(contract.activity_ids.user_id, self.user_manager)
+
+    def test_activity_falls_back_to_a_manager(self):
+        self.env["ir.config_parameter"].set_param("also_waas.logistics_user_id", False)
+        contract = self._contract_ending(self.today - timedelta(days=2))
+        contract._waas_expire()
+        user = contract.activity_ids.user_id
+        self.assertIn(user, self.env.ref("also_waas.group_waas_manager").users)
+        self.assertNotEqual(user, self.env.ref("base.user_root"))
