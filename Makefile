@@ -1,7 +1,7 @@
 # ALSO WaaS on Odoo 18.0 Community. See README.md.
 PYTHON ?= python3
 
-.PHONY: run test bench lint setup
+.PHONY: run test bench lint setup i18n
 
 ## Create or update the demo database and serve Odoo on http://localhost:8069
 run:
@@ -23,3 +23,7 @@ lint:
 setup:
 	$(PYTHON) tests/harness/check_platform.py
 	$(PYTHON) -m pip install -r requirements.txt
+
+## Refresh i18n/<addon>.pot and merge new terms into i18n/nl.po (see tests/harness/i18n_sync.py)
+i18n:
+	$(PYTHON) tests/harness/i18n_sync.py
