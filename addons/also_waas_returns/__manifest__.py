@@ -29,5 +29,6 @@
         "web.assets_tests": ["also_waas_returns/static/tests/tours/**/*"],
     },
     "demo": ["demo/waas_returns_demo.xml"],
+    "uninstall_hook": "uninstall_hook",
     "installable": True,
 }
