@@ -135,15 +135,25 @@ class WaasCustomerPortal(CustomerPortal):
         return request.render("also_waas.portal_my_waas_quotes", values)
 
     def _waas_known_customers(self):
-        """End customers of the reseller's own deals and contracts (sudo: names only
-        of partners referenced by records the portal user may read)."""
+        """End customers of the reseller's own deals and contracts.
+
+        Grouped queries under the portal rules (no per-record reads, whatever the number
+        of deals); sudo only to read the names of those partners.
+        """
         partner = self._waas_partner()
-        orders = request.env["sale.order"].search(self._waas_quote_domain())
-        contracts = request.env["waas.contract"].search([("reseller_id", "=", partner.id)])
-        customers = (
-            orders.sudo().partner_id.commercial_partner_id
-            | contracts.sudo().partner_id.commercial_partner_id
-        )
+        ids = {
+            customer.id
+            for [customer] in request.env["sale.order"]._read_group(
+                self._waas_quote_domain(), groupby=["partner_id"]
+            )
+        }
+        ids |= {
+            customer.id
+            for [customer] in request.env["waas.contract"]._read_group(
+                [("reseller_id", "=", partner.id)], groupby=["partner_id"]
+            )
+        }
+        customers = request.env["res.partner"].browse(ids).sudo().commercial_partner_id
         return customers.sorted("name")
 
     def _waas_catalogue(self, term):
