@@ -23,7 +23,7 @@ class TestDutchTranslation(TransactionCase):
                     for entry in polib.pofile(str(po_path))
                     if entry.msgstr and not entry.obsolete and "fuzzy" not in entry.flags
                 }
-                reader = TranslationModuleReader(self.env.cr, modules=[module], lang="nl_NL")
+                reader = TranslationModuleReader(self.env.cr, modules=[module])
                 # Rows are (module, type, name, res_id, source, value, comments).
                 terms = {row[4] for row in reader if row[0] == module}
                 missing = sorted(terms - translated)
