@@ -67,6 +67,7 @@
         "demo/waas_invoicing_demo.xml",
         "demo/waas_sellout_demo.xml",
     ],
+    "uninstall_hook": "uninstall_hook",
     "installable": True,
     "application": True,
 }
