@@ -3,7 +3,8 @@
 Run by ``make test`` after the Odoo tests, on the same throw-away database (which holds the
 demo data of the three addons). Each step is one check: it passes when Odoo exits cleanly,
 its log holds no ERROR and no WARNING about our addons, and (for uninstall) nothing of the
-addon is left behind (tables, models).
+addon is left behind (tables, models). Last, the three addons are installed again on the
+database their uninstall left (with the records it kept), checked the same way.
 """
 
 import re
@@ -14,6 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness as h
 
+MARKERS = ("also_waas", "waas.", "waas_")
 LINE = re.compile(r"^\S+ \S+ \d+ (?P<level>[A-Z]+) (?P<db>\S+) (?P<logger>\S+): (?P<msg>.*)$")
 
 UNINSTALL = """
@@ -84,7 +86,7 @@ def _states(db, modules):
 def run(db, modules):
     """Yield (check name, ok, detail) for each lifecycle step."""
     logfile = h.CACHE / f"{db}-lifecycle.log"
-    markers = ("also_waas", "waas.", "waas_")
+    markers = MARKERS
     states = _states(db, modules)
     if any(states.get(m) != "installed" for m in modules):
         yield ("lifecycle: addons installed before update", False, [str(states)])
@@ -148,3 +150,27 @@ def run(db, modules):
             if left:
                 problems.append(f"left behind: {', '.join(left[:10])}")
         yield (f"lifecycle: uninstall {', '.join(names)}", not problems, problems)
+
+    logfile.unlink(missing_ok=True)
+    proc = subprocess.run(
+        h.odoo_cmd(
+            "-d",
+            db,
+            f"--db-filter=^{db}$",
+            "-i",
+            ",".join(h.OUR_ADDONS),
+            "--stop-after-init",
+            "--no-http",
+            "--max-cron-threads=0",
+            f"--logfile={logfile}",
+        ),
+        cwd=h.REPO,
+        check=False,
+    )
+    problems = _log_problems(logfile, markers)
+    if proc.returncode:
+        problems.insert(0, f"odoo exited with {proc.returncode}")
+    states = _states(db, h.OUR_ADDONS)
+    if any(states.get(m) != "installed" for m in h.OUR_ADDONS):
+        problems.append(f"not installed again: {states}")
+    yield (f"lifecycle: install again {', '.join(h.OUR_ADDONS)}", not problems, problems)

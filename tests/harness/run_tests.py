@@ -7,8 +7,8 @@ no WARNING or ERROR caused by our addons.
 Environment knobs (for development; CI uses none of them):
   WAAS_TEST_DB    name of the throw-away database (default waas_test)
   WAAS_TEST_TAGS  Odoo --test-tags (default: every test of our addons)
-  WAAS_NO_LINT=1  skip the style gates and the lifecycle checks (the run then counts one
-                  failure: gates were not checked)
+  WAAS_NO_LINT=1  skip the style gates, the lifecycle and the fault checks (the run then
+                  counts one failure: gates were not checked)
   WAAS_KEEP_DB=1  keep the database afterwards
 """
 
@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import faults
 import harness as h
 import lifecycle
 
@@ -172,6 +173,11 @@ def gates(db, modules, lifecycle_ok):
     checks = []
     if lifecycle_ok:
         checks += [(name, ok, "\n".join(p)) for name, ok, p in lifecycle.run(db, modules)]
+        # Faults on a fresh database of their own: the three addons and their demo data.
+        faults_db = f"{db}_faults"
+        checks += [(name, ok, "\n".join(p)) for name, ok, p in faults.run(faults_db)]
+        if not os.environ.get("WAAS_KEEP_DB"):
+            h.drop_db(faults_db)
     checks += lint_checks()
     for name, ok, output in checks:
         if ok:

@@ -1,0 +1,320 @@
+"""Faults survived: the invoice run killed half-way, two invoice runs at once, a commission
+settlement and secure pickups (their fee invoices) confirmed by two processes at once.
+
+Run by ``make test`` after the lifecycle checks, on a fresh copy of the cached template with
+the three addons (and their demo data) installed. Every fault is staged with real Odoo
+processes (``fault_worker.py``) sharing one PostgreSQL database, the way cron workers on
+several machines share it; the outcome is read back with plain SQL, not through our code.
+Each check yields ``(name, ok, problems)``.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from datetime import date
+from pathlib import Path
+
+from dateutil.relativedelta import relativedelta
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import harness as h
+import lifecycle
+
+WORKER = Path(__file__).with_name("fault_worker.py")
+# Contracts of the killed run and its chunk size: the kill lands after the first of 3 chunks.
+KILLED_CONTRACTS = int(os.environ.get("WAAS_FAULT_CONTRACTS", "150"))
+KILLED_CHUNK = KILLED_CONTRACTS // 3
+# Contracts shared by two concurrent runs, in small chunks so that they interleave.
+CONCURRENT_CONTRACTS = KILLED_CONTRACTS
+CONCURRENT_CHUNK = max(1, CONCURRENT_CONTRACTS // 10)
+TIMEOUT = 900
+
+
+def _worker(db, action, batch, n):
+    cmd = [sys.executable, str(WORKER), action, db, batch, str(n), "--", *h.odoo_cmd()[3:]]
+    return subprocess.Popen(
+        [*cmd, "--log-level=warn", "--no-http"],
+        cwd=h.REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _finish(proc):
+    """(exit code, parsed JSON result or None, stderr tail) of a worker process."""
+    out, err = proc.communicate(timeout=TIMEOUT)
+    result = None
+    for line in reversed(out.strip().splitlines()):
+        try:
+            result = json.loads(line)
+            break
+        except ValueError:
+            continue
+    return proc.returncode, result, err.strip()[-1500:]
+
+
+def _run(db, action, batch, n):
+    rc, result, err = _finish(_worker(db, action, batch, n))
+    if rc:
+        raise RuntimeError(f"{action} {batch} exited with {rc}: {err}")
+    return result
+
+
+def _query(db, sql, params=()):
+    conn = h._pg_connect(db)
+    try:
+        with conn.cursor() as cr:
+            cr.execute(sql, params)
+            return cr.fetchall()
+    finally:
+        conn.close()
+
+
+def _invoiced_count(db, batch):
+    return _query(
+        db,
+        """SELECT COUNT(*) FROM account_move m
+             JOIN waas_contract c ON c.id = m.waas_contract_id
+             JOIN res_partner r ON r.id = c.reseller_id
+            WHERE r.name = %s AND m.waas_period_start IS NOT NULL""",
+        (f"Fault Reseller {batch} 0",),
+    )[0][0]
+
+
+def _wait_for_disconnect(db, timeout=60):
+    """Wait until PostgreSQL has noticed the killed process (its locks are released)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        others = _query(
+            db,
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            (db,),
+        )[0][0]
+        if not others:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def check_periods(db, batch):
+    """(periods invoiced, problems): every due period of every contract of the batch is
+    invoiced exactly once, and the contract's schedule says so."""
+    today = date.today()
+    contracts = _query(
+        db,
+        """SELECT c.id, c.name, c.date_start, c.date_end, c.invoiced_periods, c.date_next_invoice
+             FROM waas_contract c JOIN res_partner r ON r.id = c.reseller_id
+            WHERE r.name = %s ORDER BY c.id""",
+        (f"Fault Reseller {batch} 0",),
+    )
+    invoiced = defaultdict(Counter)
+    rows = _query(
+        db,
+        """SELECT m.waas_contract_id, m.waas_period_start FROM account_move m
+             JOIN waas_contract c ON c.id = m.waas_contract_id
+             JOIN res_partner r ON r.id = c.reseller_id
+            WHERE r.name = %s AND m.waas_period_start IS NOT NULL
+              AND m.move_type = 'out_invoice'""",
+        (f"Fault Reseller {batch} 0",),
+    )
+    for contract_id, start in rows:
+        invoiced[contract_id][start] += 1
+    problems = []
+    if not contracts:
+        problems.append(f"no contract of batch {batch} found")
+    for cid, name, start, end, periods, next_start in contracts:
+        due = []
+        k = 0
+        while start + relativedelta(months=k) <= min(today, end):
+            due.append(start + relativedelta(months=k))
+            k += 1
+        got = invoiced[cid]
+        doubled = sorted(str(p) for p, count in got.items() if count > 1)
+        missing = sorted(str(p) for p in due if p not in got)
+        extra = sorted(str(p) for p in got if p not in due)
+        if doubled:
+            problems.append(f"{name}: period(s) invoiced twice: {', '.join(doubled)}")
+        if missing:
+            problems.append(f"{name}: period(s) never invoiced: {', '.join(missing)}")
+        if extra:
+            problems.append(f"{name}: period(s) invoiced but not due: {', '.join(extra)}")
+        expected_next = start + relativedelta(months=len(due))
+        if periods != len(due) or next_start != expected_next:
+            problems.append(
+                f"{name}: schedule says {periods} periods invoiced, next {next_start}; "
+                f"expected {len(due)}, next {expected_next}"
+            )
+    return len(rows), problems
+
+
+def killed_run(db):
+    batch, n = "KILL", KILLED_CONTRACTS
+    name = f"faults: invoice run SIGKILLed after its first committed chunk ({n} contracts)"
+    _run(db, "prepare", batch, n)
+    proc = _worker(db, "invoice", batch, KILLED_CHUNK)
+    deadline = time.time() + TIMEOUT
+    committed = 0
+    while time.time() < deadline and proc.poll() is None:
+        committed = _invoiced_count(db, batch)
+        if committed:
+            break
+        time.sleep(0.1)
+    if proc.poll() is not None:
+        rc, _result, err = _finish(proc)
+        return name, False, [f"the run ended (exit {rc}) before its first chunk was seen: {err}"]
+    if not committed:
+        proc.kill()
+        proc.communicate()
+        return name, False, [f"no chunk committed within {TIMEOUT}s"]
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate()
+    problems = []
+    if not _wait_for_disconnect(db):
+        problems.append("PostgreSQL still shows the killed process's connection after 60s")
+    after_kill = _invoiced_count(db, batch)
+    _, pending = check_periods(db, batch)
+    if not pending:
+        problems.append("the run was not half-way when killed: everything was invoiced")
+    rerun = _run(db, "invoice", batch, KILLED_CHUNK)
+    total, period_problems = check_periods(db, batch)
+    problems += period_problems
+    name += (
+        f": {after_kill} invoices committed before the kill, {rerun['invoices']} by the rerun,"
+        f" {total} contract-periods invoiced exactly once"
+    )
+    return name, not problems, problems
+
+
+def concurrent_runs(db):
+    batch, n = "PAR", CONCURRENT_CONTRACTS
+    name = f"faults: two invoice runs at once in two processes ({n} contracts)"
+    _run(db, "prepare", batch, n)
+    procs = [_worker(db, "invoice", batch, CONCURRENT_CHUNK) for _ in range(2)]
+    problems = []
+    made = []
+    for proc in procs:
+        rc, result, err = _finish(proc)
+        if rc:
+            problems.append(f"a run exited with {rc}: {err}")
+        made.append((result or {}).get("invoices", 0))
+    total, period_problems = check_periods(db, batch)
+    problems += period_problems
+    if sum(made) != total:
+        problems.append(f"the runs report {made} invoices, the database holds {total}")
+    name += f": {made[0]} + {made[1]} invoices, {total} contract-periods invoiced exactly once"
+    return name, not problems, problems
+
+
+def concurrent_settlements(db):
+    batch, n = "SETTLE", 50
+    name = f"faults: one commission settlement confirmed by two processes at once ({n} lines)"
+    _run(db, "prepare_commission", batch, n)
+    procs = [_worker(db, "settle", batch, n) for _ in range(2)]
+    problems = []
+    made = []
+    for proc in procs:
+        rc, result, err = _finish(proc)
+        if rc:
+            problems.append(f"a settlement exited with {rc}: {err}")
+        made.append((result or {}).get("bills", 0))
+    rows = _query(
+        db,
+        """SELECT COUNT(*), COUNT(l.move_id), COUNT(DISTINCT l.move_id),
+                  COUNT(DISTINCT to_char(l.date, 'YYYY-MM'))
+             FROM waas_commission_line l JOIN res_partner r ON r.id = l.reseller_id
+            WHERE r.name = %s""",
+        (f"Fault Reseller {batch} 0",),
+    )
+    lines, billed, bills, periods = rows[0]
+    if billed != lines:
+        problems.append(f"{lines - billed} of {lines} commission lines left without a bill")
+    if bills != periods:
+        problems.append(f"{bills} bills for {periods} reseller-period(s): expected one each")
+    name += f": bills reported by the two processes {made}, {bills} bill in the database"
+    return name, not problems, problems
+
+
+def concurrent_pickups(db):
+    batch, n = "PICKUP", 10
+    name = f"faults: secure pickups confirmed by two processes at once ({n} returns)"
+    _run(db, "prepare_pickup", batch, n)
+    procs = [_worker(db, "confirm_pickup", batch, n) for _ in range(2)]
+    problems = []
+    for proc in procs:
+        rc, _result, err = _finish(proc)
+        if rc:
+            problems.append(f"a confirmation exited with {rc}: {err}")
+    rows = _query(
+        db,
+        """SELECT ret.name, ret.state, ret.fee_move_id,
+                  (SELECT COUNT(*) FROM account_move m WHERE m.waas_return_id = ret.id)
+             FROM waas_return ret
+             JOIN waas_contract c ON c.id = ret.contract_id
+             JOIN res_partner r ON r.id = c.reseller_id
+            WHERE r.name = %s""",
+        (f"Fault Reseller {batch} 0",),
+    )
+    if len(rows) != n:
+        problems.append(f"{len(rows)} returns found, expected {n}")
+    for ret_name, state, fee_move, fees in rows:
+        if state != "scheduled" or not fee_move or fees != 1:
+            problems.append(
+                f"{ret_name}: state {state}, fee invoice {fee_move}, {fees} fee invoices"
+            )
+    name += f": {sum(r[3] for r in rows)} fee invoices for {len(rows)} returns"
+    return name, not problems, problems
+
+
+def install(db):
+    """A fresh copy of the template with the three addons (and their demo data)."""
+    logfile = h.CACHE / f"{db}-install.log"
+    logfile.unlink(missing_ok=True)
+    h.copy_db(h.template_db(h.require_odoo()), db)
+    proc = subprocess.run(
+        h.odoo_cmd(
+            "-d",
+            db,
+            f"--db-filter=^{db}$",
+            "-i",
+            ",".join(h.OUR_ADDONS),
+            "--stop-after-init",
+            "--no-http",
+            "--max-cron-threads=0",
+            f"--logfile={logfile}",
+        ),
+        cwd=h.REPO,
+        check=False,
+    )
+    problems = lifecycle._log_problems(logfile, lifecycle.MARKERS)
+    if proc.returncode:
+        problems.insert(0, f"odoo exited with {proc.returncode}")
+    return problems
+
+
+def run(db):
+    """Yield (check name, ok, problems) for each fault, on the database ``db`` (dropped and
+    made again from the template)."""
+    problems = install(db)
+    if problems:
+        yield ("faults: fresh install of the three addons", False, problems)
+        return
+    for check in (killed_run, concurrent_runs, concurrent_settlements, concurrent_pickups):
+        try:
+            yield check(db)
+        except Exception as exc:  # noqa: BLE001 - a crashed check is a failed check
+            yield (f"faults: {check.__name__}", False, [f"{type(exc).__name__}: {exc}"])
+
+
+if __name__ == "__main__":
+    ok = True
+    for check_name, passed, lines in run(sys.argv[1] if len(sys.argv) > 1 else "waas_faults"):
+        ok &= passed
+        h.say(f"{'ok  ' if passed else 'FAIL'} {check_name}")
+        for line in lines:
+            print(f"    {line}")
+    sys.exit(0 if ok else 1)
