@@ -2,6 +2,21 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 
+def _find_or_create(model, vals, keys=("name", "usage", "location_id", "company_id")):
+    """The record matching ``vals`` on ``keys`` (archived included: left by an earlier
+    install of this addon, its receipts and their numbering kept), active again; else a new
+    one. A reinstall thus reuses the returns locations and operation type instead of
+    numbering receipts from 1 again."""
+    found = model.with_context(active_test=False).search(
+        [(key, "=", vals[key]) for key in keys], order="id", limit=1
+    )
+    if not found:
+        return model.create(vals)
+    if not found.active:
+        found.active = True
+    return found
+
+
 class ResCompany(models.Model):
     _inherit = "res.company"
 
@@ -78,25 +93,28 @@ class ResCompany(models.Model):
                 )
             vals = {}
             if not company.waas_return_location_id:
-                vals["waas_return_location_id"] = Location.create(
+                vals["waas_return_location_id"] = _find_or_create(
+                    Location,
                     {
                         "name": _("WaaS Returns"),
                         "usage": "internal",
                         "location_id": warehouse.view_location_id.id,
                         "company_id": company.id,
-                    }
+                    },
                 ).id
             if not company.waas_refurbish_location_id:
-                vals["waas_refurbish_location_id"] = Location.create(
+                vals["waas_refurbish_location_id"] = _find_or_create(
+                    Location,
                     {
                         "name": _("Refurbish"),
                         "usage": "internal",
                         "location_id": warehouse.view_location_id.id,
                         "company_id": company.id,
-                    }
+                    },
                 ).id
             if not company.waas_return_picking_type_id:
-                vals["waas_return_picking_type_id"] = PickingType.create(
+                vals["waas_return_picking_type_id"] = _find_or_create(
+                    PickingType,
                     {
                         "name": _("WaaS Returns"),
                         "code": "incoming",
@@ -110,7 +128,8 @@ class ResCompany(models.Model):
                         "use_create_lots": False,
                         "use_existing_lots": True,
                         "create_backorder": "ask",
-                    }
+                    },
+                    keys=("code", "sequence_code", "company_id", "warehouse_id"),
                 ).id
             company.write(vals)
         return True
