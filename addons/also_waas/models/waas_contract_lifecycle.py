@@ -179,6 +179,7 @@ class WaasContract(models.Model):
                 if not line_periods or line.currency_id.is_zero(line.price_subtotal):
                     continue
                 months = len(line_periods)
+                quantity = f"{line.quantity:g}"
                 lines.append(
                     {
                         "product_id": line.product_id.id,
@@ -186,7 +187,7 @@ class WaasContract(models.Model):
                             "Early termination of %(contract)s: %(quantity)s x %(line)s, "
                             "%(months)s month(s) from %(start)s to %(end)s",
                             contract=contract.name,
-                            quantity=f"{line.quantity:g}",
+                            quantity=quantity,
                             line=line.name,
                             months=months,
                             start=format_date(self.env, line_periods[0][0]),
@@ -739,14 +740,14 @@ class WaasContract(models.Model):
             )
         new_lines = self.env["waas.contract.line"].create(vals_list)
         self._waas_sync_licences()
+        upgraded = ", ".join(
+            f"{line.quantity:g} x {line.name} ({line.price_unit:.2f}/month)" for line in new_lines
+        )
         self.message_post(
             body=self.env._(
                 "Upgraded during the term: %(lines)s. Invoiced from %(date)s; the licence "
                 "change was sent to the Cloud Marketplace.",
-                lines=", ".join(
-                    f"{line.quantity:g} x {line.name} ({line.price_unit:.2f}/month)"
-                    for line in new_lines
-                ),
+                lines=upgraded,
                 date=format_date(self.env, date_from),
             )
         )

@@ -108,6 +108,7 @@ class WaasCommissionPortal(CustomerPortal):
         )
         headers = [("Content-Type", "application/pdf"), ("Content-Length", len(pdf))]
         if download == "true":
-            filename = _("Commission Statement %(period)s.pdf", period=f"{year}-{month:02d}")
+            period = f"{year}-{month:02d}"
+            filename = _("Commission Statement %(period)s.pdf", period=period)
             headers.append(("Content-Disposition", content_disposition(filename)))
         return request.make_response(pdf, headers=headers)
