@@ -233,8 +233,10 @@ def template_db(odoo_version):
     key = hashlib.sha1(f"{odoo_version}|{','.join(modules)}|demo".encode()).hexdigest()[:10]
     name = f"waas_tmpl_{key}"
     with locked("template"):
-        if db_exists(name):
+        # The template is whole only with its filestore (a fresh clone has none of its own).
+        if db_exists(name) and (DATA_DIR / "filestore" / name).exists():
             return name
+        drop_db(name)
         building = f"{name}_building"
         drop_db(building)
         say(f"Building the cached template database {name} ({', '.join(modules)}); once only")
