@@ -699,8 +699,10 @@ class WaasContract(models.Model):
                         "%(product)s is not an upgrade or an option.", product=product.display_name
                     )
                 )
-            if quantity <= 0:
-                raise UserError(self.env._("The quantity of an upgrade must be positive."))
+            if quantity <= 0 or quantity != int(quantity):
+                raise UserError(
+                    self.env._("The quantity of an upgrade must be a positive whole number.")
+                )
             item = prices.get(product.product_tmpl_id.id)
             if not item:
                 raise UserError(
