@@ -3,3 +3,4 @@ from . import test_public_interface
 from . import test_translations
 from . import test_access_matrix
 from . import test_properties
+from . import test_access_matrix_portal

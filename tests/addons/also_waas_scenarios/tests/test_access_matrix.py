@@ -35,11 +35,15 @@ ROLES = (
 )
 PORTAL_ROLES = ("reseller_a", "reseller_b", "end_customer")
 OPERATIONS = {"r": "read", "c": "create", "w": "write", "u": "unlink"}
+ROUTE_AUDIENCES = {
+    "resellers": ("reseller_a", "reseller_b"),
+    "portal users": PORTAL_ROLES,
+}
 CELL_RE = re.compile(r"^(?P<ops>-|r?c?w?u?)(?:\s*\((?P<scope>own|none)\))?$")
 
 
-def read_security_table():
-    """{model: {role: (ops, scope)}} from the README's "## Security" section."""
+def _security_tables():
+    """The tables of the README's "## Security" section, each as [header, *rows]."""
     root = os.path.normpath(os.path.join(get_module_path("also_waas_scenarios"), "..", "..", ".."))
     path = os.path.join(root, "README.md")
     if not os.path.isfile(path):
@@ -50,27 +54,45 @@ def read_security_table():
         start = next(i for i, line in enumerate(lines) if line.strip() == "## Security")
     except StopIteration:
         raise AssertionError("README.md has no '## Security' section (access matrix)") from None
-    rows = []
-    for line in lines[start + 1 :]:
+    tables, rows = [], []
+    for line in [*lines[start + 1 :], ""]:
         if line.startswith("## "):
             break
         if line.strip().startswith("|"):
-            rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
-    if len(rows) < 3:
-        raise AssertionError("the '## Security' section of README.md has no access table")
-    header, _separator, *body = rows
-    if header[0].lower() != "model" or tuple(header[1:]) != ROLES:
+            rows.append([cell.strip().strip("`") for cell in line.strip().strip("|").split("|")])
+        elif rows:
+            header, _separator, *body = rows
+            tables.append([header, *body])
+            rows = []
+    if rows:
+        header, _separator, *body = rows
+        tables.append([header, *body])
+    return tables
+
+
+def _security_table(first_column):
+    for header, *body in _security_tables():
+        if header[0].lower() == first_column:
+            for row in body:
+                if len(row) != len(header):
+                    raise AssertionError(f"{first_column} table row has {len(row)} cells: {row}")
+            return header, body
+    raise AssertionError(f"the '## Security' section of README.md has no {first_column!r} table")
+
+
+def read_security_table():
+    """{model: {role: (ops, scope)}} from the README's "## Security" section."""
+    header, body = _security_table("model")
+    if tuple(header[1:]) != ROLES:
         raise AssertionError(f"access table columns must be 'model' + {ROLES}, not {header}")
     table = {}
     for row in body:
-        if len(row) != len(header):
-            raise AssertionError(f"access table row has {len(row)} cells: {row}")
-        model = row[0].strip("`")
+        model = row[0]
         if model in table:
             raise AssertionError(f"model {model} twice in the access table")
         cells = {}
         for role, cell in zip(ROLES, row[1:], strict=True):
-            match = CELL_RE.match(cell.strip("`"))
+            match = CELL_RE.match(cell)
             if not match or not match["ops"]:
                 raise AssertionError(f"bad access cell {cell!r} ({model}, {role})")
             ops = "" if match["ops"] == "-" else match["ops"]
@@ -81,12 +103,28 @@ def read_security_table():
     return table
 
 
+def read_portal_routes():
+    """[(route, model, audience roles)] from the "route" table of the Security section."""
+    header, body = _security_table("route")
+    if [h.lower() for h in header] != ["route", "model", "for"]:
+        raise AssertionError(f"portal route table columns must be route, model, for: {header}")
+    routes = []
+    for route, model, audience in body:
+        if audience not in ROUTE_AUDIENCES:
+            raise AssertionError(f"route {route}: 'for' must be one of {list(ROUTE_AUDIENCES)}")
+        routes.append((route, model, ROUTE_AUDIENCES[audience]))
+    return routes
+
+
 def format_cell(ops, scope):
     return (ops or "-") + (f" ({scope})" if scope else "")
 
 
-@tagged("post_install", "-at_install")
-class TestAccessMatrix(WaasCommon):
+class AccessMatrixCommon(WaasCommon):
+    """One user per role of the README table and the deals they should or should not see."""
+
+    deal_start = None  # start of the deals' contracts (None: the fixture's default)
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -143,6 +181,7 @@ class TestAccessMatrix(WaasCommon):
             name=f"ACL-{key}",
             company_id=company.id,
             currency_id=company.currency_id.id,
+            **({"date_start": cls.deal_start} if cls.deal_start else {}),
         )
         contract._on_activated()
         lot = cls.env["stock.lot"].create(
@@ -239,7 +278,9 @@ class TestAccessMatrix(WaasCommon):
     def _records(self, model, keys):
         return self.env[model].union(*(self.deals[key][model] for key in keys))
 
-    # ------------------------------------------------------------------ tests
+
+@tagged("post_install", "-at_install")
+class TestAccessMatrix(AccessMatrixCommon):
     def test_table_lists_every_model(self):
         ours = {
             name
