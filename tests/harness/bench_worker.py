@@ -12,7 +12,7 @@ import resource
 import sys
 import time
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 
@@ -39,6 +39,19 @@ def period_start():
     return date.today().replace(day=1)
 
 
+def contract_start(i):
+    """Contracts start on every day of the month so far: each has one period due today,
+    and the invoices differ in date (as in a real month), not only in customer."""
+    return period_start() + timedelta(days=i % date.today().day)
+
+
+def bench_customers(env):
+    """100 end customers, half in the Netherlands and half in Belgium (other taxes)."""
+    nl = _bench_partners(env, "Bench End Customer", 50, country_id=env.ref("base.nl").id)
+    be = _bench_partners(env, "Bench EU Customer", 50, country_id=env.ref("base.be").id)
+    return nl | be
+
+
 # --------------------------------------------------------------------------- preparing
 
 
@@ -56,7 +69,10 @@ def _bench_partners(env, prefix, count, **extra):
 
 
 def prepare_waas(env, n, batch):
-    """``n`` active contracts (bundle + Premium upgrade), one month due, reseller per batch."""
+    """``n`` active contracts (bundle + Premium upgrade), one month due, reseller per batch.
+    Whatever else is due (the demo contracts) is invoiced first: the measured runs invoice
+    exactly these ``n`` contracts, as the floor and OCA ``contract`` do."""
+    env["waas.contract"]._waas_invoice_run()
     reseller = _bench_partners(env, f"Bench Reseller {batch}", 1, waas_is_reseller=True)
     _create_contracts(env, n, reseller)
     return {"contracts": n}
@@ -70,8 +86,7 @@ def _create_contracts(env, n, reseller):
         (bundle | upgrade).product_tmpl_id, 36, company
     )
     price = {p: items[p.product_tmpl_id.id].monthly_price for p in (bundle, upgrade)}
-    customers = _bench_partners(env, "Bench End Customer", 50, country_id=env.ref("base.nl").id)
-    start = period_start()
+    customers = bench_customers(env)
     Contract = env["waas.contract"].with_context(tracking_disable=True, mail_create_nolog=True)
     contracts = Contract.browse()
     for offset in range(0, n, 1000):
@@ -83,8 +98,8 @@ def _create_contracts(env, n, reseller):
                     "company_id": company.id,
                     "currency_id": company.currency_id.id,
                     "term_months": 36,
-                    "date_start": start,
-                    "date_end": start + relativedelta(months=36, days=-1),
+                    "date_start": contract_start(i),
+                    "date_end": contract_start(i) + relativedelta(months=36, days=-1),
                     "line_ids": [
                         (0, 0, {"product_id": p.id, "name": p.name, "price_unit": price[p]})
                         for p in (bundle, upgrade)
@@ -137,8 +152,7 @@ def prepare_oca(env, n):
     items = env["waas.pricelist.item"]._get_price_items(
         (bundle | upgrade).product_tmpl_id, 36, env.company
     )
-    customers = _bench_partners(env, "Bench End Customer", 50, country_id=env.ref("base.nl").id)
-    start = period_start()
+    customers = bench_customers(env)
     Contract = env["contract.contract"].with_context(tracking_disable=True)
     for offset in range(0, n, 1000):
         Contract.create(
@@ -162,8 +176,8 @@ def prepare_oca(env, n):
                                 "recurring_rule_type": "monthly",
                                 "recurring_interval": 1,
                                 "recurring_invoicing_type": "pre-paid",
-                                "date_start": start,
-                                "recurring_next_date": start,
+                                "date_start": contract_start(i),
+                                "recurring_next_date": contract_start(i),
                             },
                         )
                         for p in (bundle, upgrade)
@@ -247,10 +261,9 @@ def _due_batch(env, batch):
 def floor_invoices(env, n, meter):
     """Odoo's floor: one batched ``account.move.create`` of the same invoices."""
     contracts = _due_batch(env, "A")
-    start = period_start()
-    end = start + relativedelta(months=1, days=-1)
     vals_list = []
     for contract in contracts:
+        start, end = contract._waas_period_bounds(contract.invoiced_periods)
         vals = contract._waas_prepare_invoice_vals(start, end)
         for key in ("waas_contract_id", "waas_period_start", "waas_period_end"):
             vals.pop(key, None)

@@ -302,7 +302,7 @@ class WaasContract(models.Model):
         moves = (
             self.env["account.move"]
             .with_context(**NO_CHATTER_CONTEXT, default_move_type="out_invoice")
-            .create(vals_list)
+            ._waas_create_invoices(vals_list)
         )
         to_post = moves.filtered(lambda m: m.company_id.waas_invoice_auto_post)
         if to_post:

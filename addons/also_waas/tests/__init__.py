@@ -14,3 +14,4 @@ from . import test_invoicing
 from . import test_portal_access
 from . import test_portal_queries
 from . import test_portal_tours
+from . import test_invoice_shapes
