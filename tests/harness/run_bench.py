@@ -71,12 +71,12 @@ def sql(statement, db=DB):
         conn.close()
 
 
-def worker(scenario, n, args, background=False):
+def worker(scenario, n, args, background=False, env=None):
     out = BENCH / f"{scenario}-{time.time_ns()}.json"
     cmd = [sys.executable, str(WORKER), scenario, DB, str(n), str(out), "--", *args]
     cmd += ["--log-level=warn"]
     if background:
-        return subprocess.Popen(cmd, cwd=h.REPO), out
+        return subprocess.Popen(cmd, cwd=h.REPO, env=env), out
     subprocess.run(cmd, cwd=h.REPO, check=True)
     return json.loads(out.read_text())
 
@@ -192,8 +192,8 @@ def main():
     settle_floor = measure("settle_floor", n, args, repeat=3)
     settle_ours = measure("settle_ours", n, args)
 
-    h.say(f"Preparing {devices} rented serials")
-    worker("prepare_devices", devices, args)
+    h.say(f"Preparing {devices} contracts started this month, one rented serial each")
+    worker("prepare_sellout", devices, args)
     sql("ANALYZE")
     sellout = measure("sellout", devices, args)
 
@@ -207,12 +207,14 @@ def main():
     one_worker = measure("cron_run", n, args)
     worker("prepare_c", n, args)
     sql("ANALYZE")
-    t0 = time.perf_counter()
-    procs = [worker("cron_run", n, args, background=True) for _ in range(2)]
+    together = dict(os.environ, BENCH_START_AT=str(time.time() + 30))
+    procs = [worker("cron_run", n, args, background=True, env=together) for _ in range(2)]
     for proc, _out in procs:
         proc.wait()
-    two_seconds = time.perf_counter() - t0
     two = [json.loads(out.read_text()) for _proc, out in procs]
+    # From the first worker starting its run to the last one finishing (not counting the
+    # start of the Odoo processes, which the 1-worker measure does not count either).
+    two_seconds = max(r["ended"] for r in two) - min(r["started"] for r in two)
     portal = portal_queries(args)
 
     results = {
