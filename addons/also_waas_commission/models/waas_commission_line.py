@@ -7,6 +7,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import Command, _, api, fields, models, modules, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from odoo.addons.also_waas.models.waas_contract_invoicing import NO_CHATTER_CONTEXT
+
 COMMISSION_EVENTS = [
     ("new", "New Contract"),
     ("renewal", "Renewal"),
@@ -325,8 +327,9 @@ class WaasCommissionLine(models.Model):
             group._prepare_bill_vals(journals[key[0]], date_to) for key, group in groups.items()
         ]
         # sudo: commission managers issue the vendor bills of the commissions they settle
-        # without being accountants; the accountant reviews, posts and pays them.
-        moves = self.env["account.move"].sudo().create(vals_list)
+        # without being accountants; the accountant reviews, posts and pays them. No
+        # "bill created" note nor follower per bill: the lines point to their bill.
+        moves = self.env["account.move"].sudo().with_context(**NO_CHATTER_CONTEXT).create(vals_list)
         for move, group in zip(moves, groups.values(), strict=True):
             group.sudo().write({"move_id": move.id})
         return moves.sudo(False)
