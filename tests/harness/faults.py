@@ -275,25 +275,7 @@ def install(db):
     logfile = h.CACHE / f"{db}-install.log"
     logfile.unlink(missing_ok=True)
     h.copy_db(h.template_db(h.require_odoo()), db)
-    proc = subprocess.run(
-        h.odoo_cmd(
-            "-d",
-            db,
-            f"--db-filter=^{db}$",
-            "-i",
-            ",".join(h.OUR_ADDONS),
-            "--stop-after-init",
-            "--no-http",
-            "--max-cron-threads=0",
-            f"--logfile={logfile}",
-        ),
-        cwd=h.REPO,
-        check=False,
-    )
-    problems = lifecycle._log_problems(logfile, lifecycle.MARKERS)
-    if proc.returncode:
-        problems.insert(0, f"odoo exited with {proc.returncode}")
-    return problems
+    return lifecycle.install_our_addons(db, logfile, lifecycle.MARKERS)
 
 
 def run(db):

@@ -152,6 +152,16 @@ def run(db, modules):
         yield (f"lifecycle: uninstall {', '.join(names)}", not problems, problems)
 
     logfile.unlink(missing_ok=True)
+    problems = install_our_addons(db, logfile, markers)
+    states = _states(db, h.OUR_ADDONS)
+    if any(states.get(m) != "installed" for m in h.OUR_ADDONS):
+        problems.append(f"not installed again: {states}")
+    yield (f"lifecycle: install again {', '.join(h.OUR_ADDONS)}", not problems, problems)
+
+
+def install_our_addons(db, logfile, markers):
+    """Install the three addons on ``db`` (stop after init); the problems found in the
+    exit code and the log."""
     proc = subprocess.run(
         h.odoo_cmd(
             "-d",
@@ -170,7 +180,4 @@ def run(db, modules):
     problems = _log_problems(logfile, markers)
     if proc.returncode:
         problems.insert(0, f"odoo exited with {proc.returncode}")
-    states = _states(db, h.OUR_ADDONS)
-    if any(states.get(m) != "installed" for m in h.OUR_ADDONS):
-        problems.append(f"not installed again: {states}")
-    yield (f"lifecycle: install again {', '.join(h.OUR_ADDONS)}", not problems, problems)
+    return problems
