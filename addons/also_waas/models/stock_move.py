@@ -1,5 +1,3 @@
-from dateutil.relativedelta import relativedelta
-
 from odoo import fields, models
 
 
@@ -77,17 +75,13 @@ class StockMove(models.Model):
             if not contract or (contract.id, move_line.lot_id.id) in seen:
                 continue
             seen.add((contract.id, move_line.lot_id.id))
-            delivered = fields.Date.context_today(move, move.date)
-            warranty = move.product_id.waas_manufacturer_id.waas_warranty_months
+            # The warranty end follows from the delivery date (waas.device).
             vals_list.append(
                 {
                     "contract_id": contract.id,
                     "product_id": move.product_id.id,
                     "lot_id": move_line.lot_id.id,
-                    "date_delivered": delivered,
-                    "warranty_end": delivered + relativedelta(months=warranty)
-                    if warranty
-                    else False,
+                    "date_delivered": fields.Date.context_today(move, move.date),
                     "state": "rented",
                 }
             )

@@ -23,6 +23,8 @@ from odoo import Command, _, api, fields, models, modules
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date
 
+from .waas_contract import waas_check_group
+
 _logger = logging.getLogger(__name__)
 
 # Contracts per chunk: one batched invoice create and one commit per chunk.
@@ -308,7 +310,9 @@ class WaasContract(models.Model):
         if to_post:
             to_post._post(soft=False)
         for (index, next_start), ids in schedule.items():
-            self.browse(ids).with_context(**NO_CHATTER_CONTEXT).write(
+            # sudo: the schedule is a guarded field written only by the run (scheduled
+            # action, or the invoice run wizard after its group and company checks).
+            self.browse(ids).sudo().with_context(**NO_CHATTER_CONTEXT).write(
                 {"invoiced_periods": index, "date_next_invoice": next_start}
             )
         return moves
@@ -375,6 +379,7 @@ class WaasContract(models.Model):
     # ------------------------------------------------------------------ actions
     def action_view_invoices(self):
         """Smart button "Invoices": the customer invoices of the contract."""
+        waas_check_group(self.env, "base.group_user")
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "account.action_move_out_invoice_type"

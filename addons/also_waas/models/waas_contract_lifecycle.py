@@ -12,8 +12,10 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 
 from odoo import SUPERUSER_ID, Command, api, fields, models, modules
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, format_date
+
+from .waas_contract import waas_check_group
 
 _logger = logging.getLogger(__name__)
 
@@ -291,7 +293,9 @@ class WaasContract(models.Model):
                 periods = contract._waas_period_count()
                 vals["invoiced_periods"] = periods
                 vals["date_next_invoice"] = contract._waas_period_start(periods)
-            contract.write(vals)
+            # sudo: the guarded fields are written by this action, after the group check of
+            # the wizard (WaaS Manager) and the state checks above.
+            contract.sudo().write(vals)
         bodies = {}
         for contract in self:
             move = invoice_of.get(contract.id)
@@ -316,6 +320,7 @@ class WaasContract(models.Model):
 
     def action_waas_terminate(self):
         """Button "Terminate": open the early termination wizard."""
+        waas_check_group(self.env, "also_waas.group_waas_manager")
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
@@ -328,6 +333,7 @@ class WaasContract(models.Model):
 
     def action_view_termination_invoice(self):
         """Smart button "Termination Invoice": open the fee invoice."""
+        waas_check_group(self.env, "base.group_user")
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("account.action_move_out_invoice")
         action.update(
@@ -336,6 +342,15 @@ class WaasContract(models.Model):
         return action
 
     # ------------------------------------------------------------------ renewal
+    # A renewal is a new agreement (FAQ): WaaS staff (the Renew wizard) or the end customer
+    # (portal) prepare a renewal quotation (``_waas_create_renewal_orders``). It goes through
+    # the credit check and both signatures like any deal; only its activation
+    # (``sale.order._waas_activate_renewals``) extends the contract (``_waas_renew``) and so
+    # earns the renewal commission (``_on_renewed``).
+    #
+    # Renewal ends fall on the contract's monthly anchor (start + n months - 1 day) or on the
+    # latest end the limits allow: 36 months in total, never past the earliest warranty end
+    # of the contract's devices.
 
     def _waas_duration_limit(self):
         """Latest end allowed by the 36 months maximum."""
@@ -348,35 +363,298 @@ class WaasContract(models.Model):
         """{contract id: earliest warranty end of its devices}, in one query."""
         if not self.ids:
             return {}
-        groups = self.env["waas.device"]._read_group(
-            domain=[("contract_id", "in", self.ids), ("warranty_end", "!=", False)],
-            groupby=["contract_id"],
-            aggregates=["warranty_end:min"],
+        # sudo: only the earliest warranty end of the contracts' own devices is read, to
+        # show and apply the renewal limit (also for portal users, who read their contract).
+        groups = (
+            self.env["waas.device"]
+            .sudo()
+            ._read_group(
+                domain=[("contract_id", "in", self.ids), ("warranty_end", "!=", False)],
+                groupby=["contract_id"],
+                aggregates=["warranty_end:min"],
+            )
         )
         return {contract.id: warranty_end for contract, warranty_end in groups}
 
-    def _waas_extended_end(self, months):
-        """The end ``months`` later, keeping the start's day-of-month anchoring."""
+    def _waas_renewal_limit(self, warranty=None):
+        """(latest end a renewal may reach, which limit: ``"duration"`` or ``"warranty"``)."""
         self.ensure_one()
-        next_start = self.date_end + timedelta(days=1)
-        index = months_between(self.date_start, next_start)
-        if self._waas_period_start(index) == next_start:
-            return self._waas_period_start(index + months) - timedelta(days=1)
-        return next_start + relativedelta(months=months) - timedelta(days=1)
+        if warranty is None:
+            warranty = self._waas_warranty_ends()
+        limit = self._waas_duration_limit()
+        warranty_end = warranty.get(self.id)
+        if warranty_end and warranty_end < limit:
+            return warranty_end, "warranty"
+        return limit, "duration"
 
-    def _waas_renew(self, months=0, date_end=False):
-        """Extend the active contracts by ``months`` or up to ``date_end``.
+    def _waas_anchor_end(self, months):
+        """End of the contract's first ``months`` monthly periods: start + months - 1 day."""
+        self.ensure_one()
+        return self._waas_period_start(months) - timedelta(days=1)
 
-        The total duration stays within 36 months and the new end is never after the
-        earliest warranty end of the contract's devices; otherwise a ``UserError`` names
-        the limit and nothing is written. Records one ``waas.contract.renewal`` per
-        contract, then calls ``_on_renewed`` once. Returns the renewals.
+    def _waas_anchor_on_or_before(self, day):
+        """The latest end on the contract's monthly anchor on or before ``day``."""
+        self.ensure_one()
+        count = months_between(self.date_start, day + timedelta(days=1))
+        while self._waas_period_start(count + 1) <= day + timedelta(days=1):
+            count += 1
+        return self._waas_anchor_end(count)
+
+    def _waas_extended_end(self, months):
+        """The end ``months`` after the current end, on the contract's monthly anchor."""
+        self.ensure_one()
+        return self._waas_anchor_end(self._waas_period_count() + months)
+
+    def _waas_limit_error(self, new_end, limit, kind):
+        """The ``UserError`` of a renewal to ``new_end`` past ``limit``, naming the limit."""
+        self.ensure_one()
+        if kind == "warranty":
+            return UserError(
+                self.env._(
+                    "Contract %(contract)s cannot run until %(new_end)s: the warranty of "
+                    "its devices ends on %(warranty_end)s and a contract never runs "
+                    "beyond the device warranty.",
+                    contract=self.name,
+                    new_end=format_date(self.env, new_end),
+                    warranty_end=format_date(self.env, limit),
+                )
+            )
+        return UserError(
+            self.env._(
+                "Contract %(contract)s cannot run until %(new_end)s: the total duration "
+                "of a WaaS contract is limited to %(max)s months, so it must end by "
+                "%(limit)s at the latest.",
+                contract=self.name,
+                new_end=format_date(self.env, new_end),
+                max=MAX_TOTAL_MONTHS,
+                limit=format_date(self.env, limit),
+            )
+        )
+
+    def _waas_renewal_end(self, months=0, date_end=False, warranty=None):
+        """(new end, months added) of renewing this contract by ``months`` or until
+        ``date_end``; a ``UserError`` names what prevents it.
+
+        - ``months``: the monthly anchor ``months`` after the current end; refused when it
+          is past the 36 months or the warranty limit (the error names the limit);
+        - ``date_end``: the latest monthly anchor on or before the date, or the latest
+          possible end when the date is at or after it.
         """
+        self.ensure_one()
         if not months and not date_end:
             raise UserError(self.env._("Choose an extension (12 or 24 months) or a new end date."))
         if months and months <= 0:
             raise UserError(
                 self.env._("A renewal extends a contract by a positive number of months.")
+            )
+        limit, kind = self._waas_renewal_limit(warranty)
+        if months:
+            new_end = self._waas_extended_end(months)
+            if new_end > limit:
+                raise self._waas_limit_error(new_end, limit, kind)
+        else:
+            date_end = fields.Date.to_date(date_end)
+            if date_end >= limit:
+                if limit <= self.date_end:
+                    raise self._waas_limit_error(date_end, limit, kind)
+                new_end = limit
+            else:
+                new_end = self._waas_anchor_on_or_before(date_end)
+        if new_end <= self.date_end:
+            raise UserError(
+                self.env._(
+                    "The new end %(new_end)s of contract %(contract)s must be after its "
+                    "current end %(end)s (a renewal ends on the day before the start's day of "
+                    "the month, the first such end being %(anchor)s, or on the latest "
+                    "possible end %(limit)s).",
+                    new_end=format_date(self.env, new_end),
+                    contract=self.name,
+                    end=format_date(self.env, self.date_end),
+                    anchor=format_date(self.env, self._waas_extended_end(1)),
+                    limit=format_date(self.env, limit),
+                )
+            )
+        next_start = self.date_end + timedelta(days=1)
+        extension = relativedelta(new_end + timedelta(days=1), next_start)
+        ext_months = extension.years * 12 + extension.months + (1 if extension.days else 0)
+        return new_end, ext_months
+
+    def _waas_open_renewal_orders(self):
+        """The open renewal quotations (draft or sent) of the contracts."""
+        if not self.ids:
+            return self.env["sale.order"]
+        # sudo: a contract has at most one open renewal quotation, whoever can see it.
+        return (
+            self.env["sale.order"]
+            .sudo()
+            .search(
+                [
+                    ("waas_renewal_contract_id", "in", self.ids),
+                    ("state", "in", ("draft", "sent")),
+                ]
+            )
+        )
+
+    def _waas_check_renewable(self, open_orders=None):
+        """Raise a clear ``UserError`` unless a renewal quotation may be prepared for each
+        contract: active and without an open renewal quotation."""
+        states = dict(self._fields["state"]._description_selection(self.env))
+        if open_orders is None:
+            open_orders = self._waas_open_renewal_orders()
+        for contract in self:
+            if contract.state != "active":
+                raise UserError(
+                    self.env._(
+                        "Contract %(contract)s is %(state)s: only an active contract can be "
+                        "renewed.",
+                        contract=contract.name,
+                        state=states[contract.state],
+                    )
+                )
+            pending = open_orders.filtered(lambda o, c=contract: o.waas_renewal_contract_id == c)
+            if pending:
+                raise UserError(
+                    self.env._(
+                        "Contract %(contract)s already has an open renewal quotation "
+                        "(%(order)s): have it signed or cancel it before preparing another.",
+                        contract=contract.name,
+                        order=pending[0].name,
+                    )
+                )
+
+    def _waas_create_renewal_orders(self, months=0, date_end=False):
+        """Prepare one renewal quotation per contract (renewal by ``months`` or until
+        ``date_end``, see ``_waas_renewal_end``) and request its credit check. Nothing
+        is extended here: the contract is extended when the renewal quotation is activated.
+
+        Callers check who asks first: the Renew wizard (WaaS Users) or the portal route (the
+        contract's own end customer). Refused as a whole, naming the contract and the
+        limit, when one contract cannot be renewed. Returns the quotations.
+        """
+        if not (self.env.su or self.env.user.has_group("also_waas.group_waas_user")):
+            raise AccessError(
+                self.env._("Only WaaS users or the end customer prepare a renewal quotation.")
+            )
+        if not self:
+            raise UserError(self.env._("Choose the contracts to renew."))
+        self._waas_lock()
+        self._waas_check_renewable()
+        warranty = self._waas_warranty_ends()
+        vals_list = []
+        for contract in self:
+            new_end, ext_months = contract._waas_renewal_end(months, date_end, warranty)
+            vals_list.append(contract._waas_prepare_renewal_order_vals(new_end, ext_months))
+        # sudo: renewal quotations are prepared only here, after the caller's check of the
+        # user (WaaS User, or the contract's own end customer in the portal) and the state
+        # and limit checks above; their renewal fields are refused to anyone else.
+        orders = self.env["sale.order"].sudo().create(vals_list)
+        for order in orders:
+            # The end customer follows (and so sees and signs) its renewal in the portal.
+            order.message_subscribe(partner_ids=order.partner_id.ids)
+            order.message_post(
+                body=self.env._(
+                    "Renewal of contract %(contract)s prepared by %(user)s: the contract would "
+                    "end on %(new_end)s instead of %(old_end)s (%(months)s month(s) more). It "
+                    "is extended only once the credit is approved, the end customer signed "
+                    "and ALSO countersigned, when this quotation is confirmed.",
+                    contract=order.waas_renewal_contract_id.name,
+                    user=self.env.user.name,
+                    new_end=format_date(self.env, order.waas_renewal_date_end),
+                    old_end=format_date(self.env, order.waas_renewal_date_end_before),
+                    months=order.waas_renewal_months,
+                )
+            )
+            order.waas_renewal_contract_id.message_post(
+                body=self.env._(
+                    "Renewal quotation %(order)s prepared by %(user)s (new end %(new_end)s).",
+                    order=order.name,
+                    user=self.env.user.name,
+                    new_end=format_date(self.env, order.waas_renewal_date_end),
+                )
+            )
+        orders._waas_request_renewal_credit()
+        return orders.with_env(self.env)
+
+    def _waas_prepare_renewal_order_vals(self, new_end, months):
+        """Values of the renewal quotation of this contract: same end customer, reseller,
+        company, currency and lines (at the contract's monthly prices), the new end and the
+        months added."""
+        self.ensure_one()
+        order = self.sale_order_id
+        vals = {
+            "is_waas": True,
+            "partner_id": self.partner_id.id,
+            "waas_reseller_id": self.reseller_id.id,
+            "company_id": self.company_id.id,
+            "waas_term_months": self.term_months,
+            "waas_delivery_to": order.waas_delivery_to or "end_customer",
+            "waas_renewal_contract_id": self.id,
+            "waas_renewal_date_end_before": self.date_end,
+            "waas_renewal_date_end": new_end,
+            "waas_renewal_months": months,
+            "origin": self.name,
+            "order_line": [
+                Command.create(
+                    {
+                        "sequence": line.sequence,
+                        "product_id": line.product_id.id,
+                        "name": line.name,
+                        "product_uom_qty": line.quantity,
+                        "price_unit": line.price_unit,
+                        "discount": 0.0,
+                    }
+                )
+                for line in self.line_ids
+            ],
+        }
+        if order.user_id:
+            vals["user_id"] = order.user_id.id
+        elif not self.env.user.share:
+            vals["user_id"] = self.env.user.id
+        pricelist = order.pricelist_id
+        if pricelist.currency_id != self.currency_id:
+            pricelist = (
+                self.env["product.pricelist"]
+                .sudo()
+                .search(
+                    [
+                        *self.env["product.pricelist"]._check_company_domain(self.company_id),
+                        ("currency_id", "=", self.currency_id.id),
+                    ],
+                    limit=1,
+                )
+            )
+        # The quotation's currency follows its price list (none: the company's currency).
+        vals["pricelist_id"] = pricelist.id
+        if not pricelist and self.currency_id != self.company_id.currency_id:
+            raise UserError(
+                self.env._(
+                    "Contract %(contract)s is in %(currency)s: a price list in that currency "
+                    "is needed for its renewal quotation.",
+                    contract=self.name,
+                    currency=self.currency_id.name,
+                )
+            )
+        return vals
+
+    def _waas_renew(self, months=0, date_end=False, sale_order=False):
+        """Extend the active contracts by ``months`` or up to ``date_end`` (which must be
+        a possible renewal end: on the monthly anchor or the latest possible end).
+
+        Called only by the activation of a renewal quotation (``sale_order``, whose end the
+        contract must still have), in superuser mode: the renewal record and the new end
+        are written here and nowhere else. The total duration stays within 36 months and
+        the new end is never after the earliest warranty end of the contract's devices;
+        otherwise a ``UserError`` names the limit and nothing is written. Records one
+        ``waas.contract.renewal`` per contract, then calls ``_on_renewed`` once. Returns
+        the renewals.
+        """
+        if not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "A contract is extended only by activating its renewal quotation (credit "
+                    "approved, signed by the end customer and countersigned by ALSO)."
+                )
             )
         date_end = fields.Date.to_date(date_end) if date_end else False
         self._waas_lock()
@@ -394,45 +672,29 @@ class WaasContract(models.Model):
                         state=states[contract.state],
                     )
                 )
-            new_end = date_end or contract._waas_extended_end(months)
-            if new_end <= contract.date_end:
+            if sale_order and sale_order.waas_renewal_date_end_before != contract.date_end:
                 raise UserError(
                     self.env._(
-                        "The new end %(new_end)s of contract %(contract)s must be after its "
-                        "current end %(end)s.",
-                        new_end=format_date(self.env, new_end),
+                        "Contract %(contract)s was renewed meanwhile (it now ends on %(end)s): "
+                        "the renewal quotation %(order)s no longer applies; cancel it and "
+                        "prepare a new one.",
                         contract=contract.name,
                         end=format_date(self.env, contract.date_end),
+                        order=sale_order.name,
                     )
                 )
-            limit = contract._waas_duration_limit()
-            if new_end > limit:
+            new_end, ext_months = contract._waas_renewal_end(months, date_end, warranty)
+            if date_end and new_end != date_end:
                 raise UserError(
                     self.env._(
-                        "Contract %(contract)s cannot run until %(new_end)s: the total duration "
-                        "of a WaaS contract is limited to %(max)s months, so it must end by "
-                        "%(limit)s at the latest.",
+                        "Contract %(contract)s cannot be renewed until %(date)s any more: a "
+                        "renewal must end on %(new_end)s at the latest (on its monthly anchor "
+                        "or its latest possible end). Prepare a new renewal quotation.",
                         contract=contract.name,
+                        date=format_date(self.env, date_end),
                         new_end=format_date(self.env, new_end),
-                        max=MAX_TOTAL_MONTHS,
-                        limit=format_date(self.env, limit),
                     )
                 )
-            warranty_end = warranty.get(contract.id)
-            if warranty_end and new_end > warranty_end:
-                raise UserError(
-                    self.env._(
-                        "Contract %(contract)s cannot run until %(new_end)s: the warranty of "
-                        "its devices ends on %(warranty_end)s and a contract never runs "
-                        "beyond the device warranty.",
-                        contract=contract.name,
-                        new_end=format_date(self.env, new_end),
-                        warranty_end=format_date(self.env, warranty_end),
-                    )
-                )
-            next_start = contract.date_end + timedelta(days=1)
-            extension = relativedelta(new_end + timedelta(days=1), next_start)
-            ext_months = extension.years * 12 + extension.months + (1 if extension.days else 0)
             vals_list.append(
                 {
                     "contract_id": contract.id,
@@ -440,6 +702,7 @@ class WaasContract(models.Model):
                     "date_end_before": contract.date_end,
                     "date_end_after": new_end,
                     "months": ext_months,
+                    "sale_order_id": sale_order.id if sale_order else False,
                 }
             )
         renewals = self.env["waas.contract.renewal"].create(vals_list)
@@ -461,7 +724,9 @@ class WaasContract(models.Model):
         return renewals
 
     def action_waas_renew(self):
-        """Button "Renew": open the renewal wizard."""
+        """Button "Renew" (form, or several contracts from the list): open the wizard that
+        prepares renewal quotations."""
+        waas_check_group(self.env, "also_waas.group_waas_user")
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Renew Contract"),
@@ -519,7 +784,8 @@ class WaasContract(models.Model):
         logistics to collect the hardware, then ``_on_ended`` once on the batch."""
         if not self:
             return
-        self.write({"state": "expired"})
+        # sudo: the expiry (scheduled action) ends the contracts whose end has passed.
+        self.sudo().write({"state": "expired"})
         activity_type = self.env.ref("mail.mail_activity_data_todo", raise_if_not_found=False)
         model_id = self.env["ir.model"]._get_id(self._name)
         today = fields.Date.context_today(self)
@@ -629,7 +895,9 @@ class WaasContract(models.Model):
                 {"contract_id": contract.id, "product_id": product.id, "seats": seats}
                 for product, seats in wanted.items()
             ]
-        changed |= Licence.create(to_create)
+        # sudo: licences are created only by the WaaS flow (activation, upgrade) that calls
+        # this, after its own group and state checks.
+        changed |= Licence.sudo().create(to_create).sudo(False)
         if changed:
             Licence._waas_trigger_sync()
         return changed
@@ -649,6 +917,7 @@ class WaasContract(models.Model):
 
     def action_view_licences(self):
         """Smart button "Licences": the contract's Microsoft 365 subscriptions."""
+        waas_check_group(self.env, "base.group_user")
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("also_waas.waas_licence_action")
         action.update(
@@ -740,7 +1009,9 @@ class WaasContract(models.Model):
                     "date_from": date_from,
                 }
             )
-        new_lines = self.env["waas.contract.line"].create(vals_list)
+        # sudo: contract lines are added only by the WaaS flow; the upgrade wizard checked
+        # the group (WaaS User) and the state and limits were checked above.
+        new_lines = self.env["waas.contract.line"].sudo().create(vals_list).sudo(False)
         self._waas_sync_licences()
         upgraded = ", ".join(
             f"{line.quantity:g} x {line.name} ({line.price_unit:.2f}/month)" for line in new_lines
@@ -758,6 +1029,7 @@ class WaasContract(models.Model):
 
     def action_waas_upgrade(self):
         """Button "Upgrade": open the upgrade wizard."""
+        waas_check_group(self.env, "also_waas.group_waas_user")
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",

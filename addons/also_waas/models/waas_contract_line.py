@@ -4,7 +4,25 @@ from odoo import api, fields, models
 class WaasContractLine(models.Model):
     _name = "waas.contract.line"
     _description = "WaaS Contract Line"
+    _inherit = ["waas.guard.mixin"]
     _order = "contract_id, sequence, id"
+
+    # What ALSO invoices every month: lines are added by activation, upgrade and renewal
+    # only (superuser mode, after their checks), never edited nor removed by hand.
+    _waas_guarded_fields = frozenset(
+        {
+            "sequence",
+            "contract_id",
+            "sale_line_id",
+            "product_id",
+            "name",
+            "quantity",
+            "price_unit",
+            "date_from",
+        }
+    )
+    _waas_guarded_create = True
+    _waas_guarded_unlink = True
 
     sequence = fields.Integer(default=10)
     contract_id = fields.Many2one(

@@ -5,6 +5,7 @@ from odoo import api, fields, models, modules
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from .waas_contract import waas_check_group
 from .waas_marketplace import MarketplaceError
 
 _logger = logging.getLogger(__name__)
@@ -22,8 +23,29 @@ def backoff_minutes(attempts):
 class WaasLicence(models.Model):
     _name = "waas.licence"
     _description = "WaaS Licence Subscription"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "waas.guard.mixin"]
     _order = "contract_id, id"
+
+    # What the Cloud Marketplace is told (with ALSO's API key) and what it answered: changed
+    # by the WaaS flow (activation, upgrade, end of contract), the synchronisation and the
+    # buttons below only. In manual mode a WaaS User may type the subscription id of a
+    # licence still to create (see ``_waas_guard_check_write``).
+    _waas_guarded_fields = frozenset(
+        {
+            "contract_id",
+            "product_id",
+            "seats",
+            "marketplace_ref",
+            "state",
+            "pending_action",
+            "last_error",
+            "attempt_count",
+            "last_attempt_at",
+            "next_attempt_at",
+        }
+    )
+    _waas_guarded_create = True
+    _waas_guarded_unlink = True
 
     contract_id = fields.Many2one(
         comodel_name="waas.contract", required=True, ondelete="cascade", index=True
@@ -65,18 +87,23 @@ class WaasLicence(models.Model):
         tracking=True,
         help="What the Cloud Marketplace still has to be told. Empty once it is in sync.",
     )
-    last_error = fields.Text(readonly=True, copy=False)
+    # The marketplace's answers (endpoint, message) are for ALSO's staff, not the portal.
+    last_error = fields.Text(readonly=True, copy=False, groups="base.group_user")
     attempt_count = fields.Integer(
         string="Failed Attempts",
         readonly=True,
         copy=False,
+        groups="base.group_user",
         help="Failed marketplace calls since the last success.",
     )
-    last_attempt_at = fields.Datetime(string="Last Attempt", readonly=True, copy=False)
+    last_attempt_at = fields.Datetime(
+        string="Last Attempt", readonly=True, copy=False, groups="base.group_user"
+    )
     next_attempt_at = fields.Datetime(
         string="Next Attempt",
         readonly=True,
         copy=False,
+        groups="base.group_user",
         help="After a failure the scheduled action retries from this moment on, waiting "
         "twice as long after each failure (5 minutes up to one day).",
     )
@@ -103,6 +130,22 @@ class WaasLicence(models.Model):
                 f"{licence.contract_id.name or ''} - {licence.product_id.display_name or ''}"
             )
 
+    # ------------------------------------------------------------------ guard
+
+    def _waas_guard_check_write(self, vals):
+        """In manual mode a WaaS User types the subscription id that staff created at the
+        marketplace, on a licence still to create, before *Mark Provisioned*; nothing is
+        sent to the marketplace in that mode. Every other guarded field stays refused."""
+        if (
+            "marketplace_ref" in vals
+            and not self.env.su
+            and self.env.user.has_group("also_waas.group_waas_user")
+            and self.env["waas.marketplace"]._is_manual()
+            and all(licence.pending_action == "create" for licence in self)
+        ):
+            vals = {key: value for key, value in vals.items() if key != "marketplace_ref"}
+        return super()._waas_guard_check_write(vals)
+
     # ------------------------------------------------------------------ queue
 
     def _waas_is_live(self):
@@ -114,16 +157,20 @@ class WaasLicence(models.Model):
         """Queue the cancellation at the marketplace; a licence never provisioned there is
         cancelled at once."""
         reset = {"attempt_count": 0, "next_attempt_at": False, "last_error": False}
-        known = self.filtered("marketplace_ref")
+        # sudo: called by the WaaS flow (end of contract, licence sync) after its checks.
+        licences = self.sudo()
+        known = licences.filtered("marketplace_ref")
         known.write({"pending_action": "cancel", **reset})
-        (self - known).write({"state": "cancelled", "pending_action": False, **reset})
+        (licences - known).write({"state": "cancelled", "pending_action": False, **reset})
 
     def _waas_request_seats(self, seats):
         """Queue a change of the number of seats."""
         reset = {"attempt_count": 0, "next_attempt_at": False, "last_error": False}
-        known = self.filtered("marketplace_ref")
+        # sudo: called by the licence sync of the WaaS flow (upgrade) after its checks.
+        licences = self.sudo()
+        known = licences.filtered("marketplace_ref")
         known.write({"seats": seats, "pending_action": "update", **reset})
-        (self - known).write(
+        (licences - known).write(
             {"seats": seats, "state": "to_provision", "pending_action": "create", **reset}
         )
 
@@ -243,7 +290,8 @@ class WaasLicence(models.Model):
 
     def action_waas_sync_now(self):
         """Button "Send now": call the Cloud Marketplace for these licences right away,
-        without waiting for the next attempt time."""
+        without waiting for the next attempt time (WaaS Managers: ALSO's API key acts)."""
+        waas_check_group(self.env, "also_waas.group_waas_manager")
         if self.env["waas.marketplace"]._is_manual():
             raise UserError(
                 self.env._(
@@ -254,12 +302,15 @@ class WaasLicence(models.Model):
         pending = self.filtered("pending_action")
         if not pending:
             raise UserError(self.env._("The marketplace already knows these licences."))
-        pending._waas_process()
+        # sudo: the marketplace's answer is written on the guarded fields, after the group
+        # and state checks above.
+        pending.sudo()._waas_process()
         return True
 
     def action_waas_mark_provisioned(self):
         """Button "Mark Provisioned" (manual mode): staff created or changed the
         subscription at the marketplace themselves and entered its id."""
+        self._waas_check_manual()
         for licence in self:
             if licence.pending_action not in ("create", "update"):
                 raise UserError(
@@ -275,7 +326,9 @@ class WaasLicence(models.Model):
                         licence=licence.display_name,
                     )
                 )
-        self.write(
+        # sudo: the guarded fields are written by this action, after the group, mode and
+        # state checks above.
+        self.sudo().write(
             {
                 "state": "provisioned",
                 "pending_action": False,
@@ -289,11 +342,14 @@ class WaasLicence(models.Model):
     def action_waas_mark_cancelled(self):
         """Button "Mark Cancelled" (manual mode): staff cancelled the subscription at the
         marketplace themselves."""
+        self._waas_check_manual()
         if self.filtered(lambda lic: lic.pending_action != "cancel"):
             raise UserError(
                 self.env._("Only a licence waiting for its cancellation can be marked cancelled.")
             )
-        self.write(
+        # sudo: the guarded fields are written by this action, after the group, mode and
+        # state checks above.
+        self.sudo().write(
             {
                 "state": "cancelled",
                 "pending_action": False,
@@ -303,3 +359,15 @@ class WaasLicence(models.Model):
             }
         )
         return True
+
+    def _waas_check_manual(self):
+        """*Mark Provisioned* and *Mark Cancelled* are for WaaS Users, in manual mode: with
+        the connection on, only the marketplace's own answer changes a licence."""
+        waas_check_group(self.env, "also_waas.group_waas_user")
+        if not self.env["waas.marketplace"]._is_manual():
+            raise UserError(
+                self.env._(
+                    "The Cloud Marketplace connection is on: the licence follows the "
+                    "marketplace's answer (use Send Now to retry), it is not marked by hand."
+                )
+            )

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..models.waas_contract import waas_check_group
+
 
 class WaasContractTerminate(models.TransientModel):
     _name = "waas.contract.terminate"
@@ -41,6 +43,9 @@ class WaasContractTerminate(models.TransientModel):
     def action_confirm(self):
         """Button "Terminate": end the contract, invoice the fee, trigger the return."""
         self.ensure_one()
+        # The contract then writes its guarded fields itself (superuser mode), so who may
+        # do this is checked here.
+        waas_check_group(self.env, "also_waas.group_waas_manager")
         moves = self.contract_id._waas_terminate(self.date, self.reason)
         if not moves:
             return {"type": "ir.actions.act_window_close"}

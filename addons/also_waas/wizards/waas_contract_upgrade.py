@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..models.waas_contract import waas_check_group
+
 
 class WaasContractUpgrade(models.TransientModel):
     _name = "waas.contract.upgrade"
@@ -68,5 +70,8 @@ class WaasContractUpgrade(models.TransientModel):
     def action_confirm(self):
         """Button "Upgrade": add the line from the next invoice and switch the licences."""
         self.ensure_one()
+        # The contract then writes its guarded fields itself (superuser mode), so who may
+        # do this is checked here.
+        waas_check_group(self.env, "also_waas.group_waas_user")
         self.contract_id._waas_upgrade([(self.product_id, self.quantity)])
         return {"type": "ir.actions.act_window_close"}
