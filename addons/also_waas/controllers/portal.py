@@ -8,16 +8,88 @@ idiom of Odoo's own sale portal, so that related names (end customer, products) 
 shown without giving portal users read access to those models.
 """
 
+import math
+
 from odoo import _, fields, http
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
+from odoo.addons.sale.controllers.portal import CustomerPortal as SaleCustomerPortal
 
 TERMS = (12, 24, 36)
 PRICED_KINDS = ("bundle", "option", "upgrade")
 MAX_QUANTITY = 999
+
+
+class WaasSaleCustomerPortal(SaleCustomerPortal):
+    """Sale's own portal pages for WaaS quotations: only the end customer signs them, and
+    the reseller follows its deals on "My WaaS" (sale's pages carry the signing link)."""
+
+    @staticmethod
+    def _waas_is_reseller_side(order_sudo):
+        """Whether the request's user is the reseller of this WaaS deal (not its end
+        customer)."""
+        user = request.env.user
+        if not order_sudo.is_waas or user._is_public():
+            return False
+        signer = user.commercial_partner_id
+        return (
+            signer == order_sudo.waas_reseller_id.commercial_partner_id
+            and signer != order_sudo.partner_id.commercial_partner_id
+        )
+
+    def _waas_exclude_resold(self, domain, partner):
+        return [
+            *domain,
+            "|",
+            ("is_waas", "=", False),
+            ("waas_reseller_id", "!=", partner.commercial_partner_id.id),
+        ]
+
+    def _prepare_quotations_domain(self, partner):
+        return self._waas_exclude_resold(super()._prepare_quotations_domain(partner), partner)
+
+    def _prepare_orders_domain(self, partner):
+        return self._waas_exclude_resold(super()._prepare_orders_domain(partner), partner)
+
+    @http.route()
+    def portal_order_page(self, order_id, access_token=None, **kw):
+        order_sudo = request.env["sale.order"].sudo().browse(order_id).exists()
+        if order_sudo and self._waas_is_reseller_side(order_sudo):
+            # The reseller's page of its deal, without the end customer's signing link.
+            return request.redirect(f"/my/waas/quotes/{order_sudo.id}")
+        return super().portal_order_page(order_id, access_token=access_token, **kw)
+
+    @http.route()
+    def portal_quote_accept(self, order_id, access_token=None, name=None, signature=None):
+        """Only the end customer signs a WaaS quotation; its signer details are kept."""
+        access_token = access_token or request.httprequest.args.get("access_token")
+        try:
+            order_sudo = self._document_check_access(
+                "sale.order", order_id, access_token=access_token
+            )
+        except (AccessError, MissingError):
+            order_sudo = None
+        if not order_sudo or not order_sudo.is_waas:
+            return super().portal_quote_accept(
+                order_id, access_token=access_token, name=name, signature=signature
+            )
+        user = request.env.user
+        refusal = order_sudo._waas_signer_refusal(user)
+        if refusal:
+            return {"error": refusal}
+        result = super().portal_quote_accept(
+            order_id, access_token=access_token, name=name, signature=signature
+        )
+        if isinstance(result, dict) and not result.get("error"):
+            # sudo (order_sudo): the signer details are guarded, written with the
+            # signature the end customer just gave.
+            order_sudo.write(
+                order_sudo._waas_prepare_signer_vals(user, request.httprequest.remote_addr)
+            )
+        return result
 
 
 class WaasCustomerPortal(CustomerPortal):
@@ -343,7 +415,8 @@ class WaasCustomerPortal(CustomerPortal):
                 partner_price = float(raw_price.replace(",", "."))
             except ValueError:
                 partner_price = -1.0
-            if partner_price < 0:
+            # NaN and infinities parse as floats ("nan", "inf"): refused like text.
+            if not math.isfinite(partner_price) or partner_price < 0:
                 raise self._waas_validation_error(
                     _(
                         "The price of your service %(service)s must be a positive amount.",
@@ -405,6 +478,12 @@ class WaasCustomerPortal(CustomerPortal):
             raise self._waas_validation_error(
                 _("The email address %(email)s is not valid.", email=email), ("new_email",)
             )
+        # The signing link goes to this address: never one of the reseller's own.
+        problem = request.env["sale.order"]._waas_reseller_email_problem(
+            self._waas_partner(), email
+        )
+        if problem:
+            raise self._waas_validation_error(problem, ("new_email",))
         return {
             "name": name[:128],
             "is_company": True,
@@ -475,6 +554,12 @@ class WaasCustomerPortal(CustomerPortal):
         order_sudo = self._waas_reseller_quote_sudo(order_id)
         if order_sudo.state != "draft":
             return request.redirect(f"/my/waas/quotes/{order_id}")
+        try:
+            # The signing link goes to the end customer's own e-mail, never the reseller's.
+            order_sudo._waas_check_signing_recipient()
+        except UserError as error:
+            request.session["waas_portal_error"] = error.args[0]
+            return request.redirect(f"/my/waas/quotes/{order_id}")
         # sudo: the reseller's own quotation (checked above), portal users cannot write.
         order_sudo.action_quotation_sent()
         # The end customer gets sale's quotation email with its signing link (queued).
@@ -523,8 +608,39 @@ class WaasCustomerPortal(CustomerPortal):
             "waas_contract",
             contract=contract_sudo,
             today=fields.Date.context_today(contract_sudo),
+            renewal_error=kw.get("renewal_error"),
         )
         values = self._get_page_view_values(
             contract_sudo, access_token, values, "my_waas_contracts_history", False
         )
         return request.render("also_waas.portal_my_waas_contract", values)
+
+    @http.route(
+        "/my/waas/contracts/<int:contract_id>/renew",
+        type="http",
+        auth="user",
+        website=True,
+        methods=["POST"],
+    )
+    def portal_my_waas_contract_renew(self, contract_id, extension=None, **post):
+        """The end customer's *Renew* (CSRF-checked: Odoo's default for POST): prepare the
+        renewal quotation and open it for signing. Only the contract's own end customer
+        renews (a reseller or anyone else gets 404); nothing is extended before the credit
+        approval, its signature and ALSO's countersignature."""
+        partner = self._waas_partner()
+        # Searched as the portal user: the portal rules decide what it may see at all.
+        contract = request.env["waas.contract"].search(
+            [("id", "=", contract_id), ("partner_id", "child_of", partner.id)]
+        )
+        if not contract or contract.partner_id.commercial_partner_id != partner:
+            raise request.not_found()
+        # sudo: the user is this contract's end customer (checked above); the renewal
+        # quotation is prepared by the contract's own renewal action, which checks the state
+        # and the limits.
+        contract_sudo = contract.sudo()
+        try:
+            with request.env.cr.savepoint():
+                orders = contract_sudo._waas_portal_renew(extension or "")
+        except (UserError, ValidationError) as error:
+            return self.portal_my_waas_contract(contract_id, renewal_error=str(error))
+        return request.redirect(orders[:1].access_url)

@@ -10,6 +10,13 @@ class ResCompany(models.Model):
         default=90,
         help="How long an approved WaaS credit check stays valid.",
     )
+    waas_four_eyes = fields.Boolean(
+        string="WaaS Four-Eyes Rule",
+        default=True,
+        help="Whoever requested a credit check or prepared the quotation (its creator and "
+        "salesperson) neither approves nor rejects that check nor countersigns that "
+        "quotation.",
+    )
     waas_invoice_journal_id = fields.Many2one(
         comodel_name="account.journal",
         string="WaaS Invoice Journal",

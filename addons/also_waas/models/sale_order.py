@@ -2,7 +2,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import formatLang
+from odoo.tools import format_date, formatLang
 
 from .sale_order_line import WAAS_PRICED_KINDS
 from .waas_pricelist_item import TERM_MONTHS
@@ -17,8 +17,55 @@ CREDIT_STATES = [
 ]
 
 
+# Fields of a WaaS quotation that its signatures agree to: a change after a signature
+# (or the countersignature) clears both (see _waas_clear_changed_signatures).
+WAAS_SIGNED_TERMS = frozenset(
+    {
+        "is_waas",
+        "partner_id",
+        "partner_shipping_id",
+        "waas_reseller_id",
+        "waas_term_months",
+        "waas_delivery_to",
+        "order_line",
+        "pricelist_id",
+        "currency_id",
+        "company_id",
+    }
+)
+# The signatures and who signed: written only by the portal signature (sudo), the
+# Countersign button and the clearing of signatures.
+WAAS_SIGNATURE_FIELDS = frozenset(
+    {
+        "signature",
+        "signed_by",
+        "signed_on",
+        "waas_signer_email",
+        "waas_signer_ip",
+        "waas_countersigned_by_id",
+        "waas_countersigned_on",
+    }
+)
+
+
+# The renewal of a running contract a renewal quotation agrees to: set only when the
+# quotation is prepared (``waas.contract._waas_create_renewal_orders``, sudo).
+WAAS_RENEWAL_FIELDS = frozenset(
+    {
+        "waas_renewal_contract_id",
+        "waas_renewal_date_end_before",
+        "waas_renewal_date_end",
+        "waas_renewal_months",
+    }
+)
+
+
 class SaleOrder(models.Model):
-    _inherit = "sale.order"
+    _name = "sale.order"  # needed with two parents (else a new model would be made)
+    _inherit = ["sale.order", "waas.guard.mixin"]
+
+    # The guard (waas.guard.mixin) applies to WaaS deals only.
+    _waas_guarded_fields = WAAS_SIGNATURE_FIELDS | WAAS_RENEWAL_FIELDS
 
     is_waas = fields.Boolean(string="WaaS Deal", index=True, copy=True)
     waas_reseller_id = fields.Many2one(
@@ -53,6 +100,35 @@ class SaleOrder(models.Model):
         tracking=True,
     )
     waas_countersigned_on = fields.Datetime(string="Countersigned On", readonly=True, copy=False)
+    # Who signed for the end customer (besides signed_by and signed_on of sale).
+    waas_signer_email = fields.Char(
+        string="Signer E-mail",
+        readonly=True,
+        copy=False,
+        help="E-mail of the portal user who signed, or the end customer's e-mail the "
+        "signing link was sent to when signed through the link without logging in.",
+    )
+    waas_signer_ip = fields.Char(string="Signer IP Address", readonly=True, copy=False)
+    # Renewal quotation: prepared from a running contract (its Renew button, or the end
+    # customer's Renew in the portal); activating it extends that contract (no new one).
+    waas_renewal_contract_id = fields.Many2one(
+        comodel_name="waas.contract",
+        string="Renews Contract",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        check_company=True,
+        help="The running contract this renewal quotation extends once it is activated.",
+    )
+    waas_renewal_date_end_before = fields.Date(
+        string="Contract End Before Renewal", readonly=True, copy=False
+    )
+    waas_renewal_date_end = fields.Date(
+        string="New Contract End", readonly=True, copy=False, tracking=True
+    )
+    waas_renewal_months = fields.Integer(
+        string="Months Added", readonly=True, copy=False, tracking=True
+    )
 
     # Deal amounts (partner services are billed by the partner: never in ALSO's totals).
     waas_monthly_amount = fields.Monetary(
@@ -146,6 +222,8 @@ class SaleOrder(models.Model):
     @api.depends(
         "is_waas",
         "waas_term_months",
+        "waas_renewal_contract_id",
+        "waas_renewal_months",
         "order_line.price_subtotal",
         "order_line.waas_billed_by_partner",
         "order_line.waas_partner_price",
@@ -162,7 +240,14 @@ class SaleOrder(models.Model):
             partner_lines = lines.filtered("waas_billed_by_partner")
             monthly = sum((lines - partner_lines).mapped("price_subtotal"))
             order.waas_monthly_amount = monthly
-            order.waas_contract_value = monthly * order.waas_term_months
+            # A renewal quotation's value is what it adds: the monthly total x the months
+            # added to the contract.
+            months = (
+                order.waas_renewal_months
+                if order.waas_renewal_contract_id
+                else order.waas_term_months
+            )
+            order.waas_contract_value = monthly * months
             order.waas_partner_services_amount = sum(
                 line.waas_partner_price * line.product_uom_qty for line in partner_lines
             )
@@ -267,6 +352,33 @@ class SaleOrder(models.Model):
 
     # ------------------------------------------------------------------ ORM
 
+    def _waas_guard_records(self):
+        """The guard of the signatures and of the confirmation holds for WaaS deals."""
+        return self.filtered("is_waas")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su and any(WAAS_RENEWAL_FIELDS.intersection(v) for v in vals_list):
+            raise AccessError(
+                _(
+                    "A renewal quotation is prepared only with Renew on the contract (WaaS "
+                    "users) or by the end customer in the portal."
+                )
+            )
+        if not self.env.su:
+            for vals in vals_list:
+                if not vals.get("is_waas", self.env.context.get("default_is_waas")):
+                    continue
+                if WAAS_SIGNATURE_FIELDS.intersection(vals) or vals.get("state") == "sale":
+                    raise AccessError(
+                        _(
+                            "A WaaS quotation is created unsigned and unconfirmed: the end "
+                            "customer signs it in the portal, ALSO countersigns it with "
+                            "Countersign and Confirm activates it."
+                        )
+                    )
+        return super().create(vals_list)
+
     def write(self, vals):
         protected = {"is_waas", "waas_reseller_id", "waas_term_months"} & set(vals)
         if protected and any(o.is_waas and o.state == "sale" for o in self):
@@ -276,7 +388,28 @@ class SaleOrder(models.Model):
                     "is running (renew or terminate the contract instead)."
                 )
             )
-        return super().write(vals)
+        if WAAS_RENEWAL_FIELDS.intersection(vals) and not self.env.su:
+            # Also on orders that are not WaaS deals yet (the guard covers WaaS deals).
+            raise AccessError(
+                _(
+                    "The contract, new end and months of a renewal quotation are set when it "
+                    "is prepared (Renew on the contract) and never changed."
+                )
+            )
+        if vals.get("state") == "sale" and not self.env.su and self._waas_guard_records():
+            raise AccessError(
+                _(
+                    "A WaaS deal is confirmed only with Confirm, which checks the credit "
+                    "approval and both signatures first."
+                )
+            )
+        signed = self.browse()
+        if WAAS_SIGNED_TERMS.intersection(vals):
+            signed = self._waas_signed_quotations()
+        terms = signed._waas_signed_terms()
+        res = super().write(vals)
+        signed._waas_clear_changed_signatures(terms)
+        return res
 
     # ------------------------------------------------------------------ credit check
 
@@ -372,6 +505,113 @@ class SaleOrder(models.Model):
 
     # ------------------------------------------------------------------ signatures
 
+    def _waas_signed_quotations(self):
+        """The quotations of ``self`` signed by the end customer or countersigned."""
+        return self.sudo().filtered(
+            lambda o: (
+                o.state in ("draft", "sent")
+                and (o.signed_on or o.signed_by or o.waas_countersigned_by_id or o.signature)
+            )
+        )
+
+    def _waas_signed_terms(self):
+        """{order id: what its signatures agreed to} (lines, term, delivery, amounts)."""
+        terms = {}
+        for order in self.sudo():
+            lines = tuple(
+                sorted(
+                    (
+                        line.id,
+                        line.product_id.id,
+                        line.product_uom.id,
+                        line.product_uom_qty,
+                        line.price_unit,
+                        line.discount,
+                        line.waas_partner_price,
+                        tuple(line.tax_id.ids),
+                    )
+                    for line in order.order_line
+                    if not line.display_type
+                )
+            )
+            terms[order.id] = (
+                order.is_waas,
+                order.partner_id.id,
+                order.partner_shipping_id.id,
+                order.waas_reseller_id.id,
+                order.waas_term_months,
+                order.waas_delivery_to,
+                order.currency_id.id,
+                order.company_id.id,
+                lines,
+                order.amount_untaxed,
+                order.amount_total,
+                order.waas_monthly_amount,
+                order.waas_contract_value,
+            )
+        return terms
+
+    def _waas_clear_changed_signatures(self, terms):
+        """Clear both signatures of the WaaS quotations of ``self`` whose signed terms
+        (``terms``, from ``_waas_signed_terms`` before the change) changed, and say so."""
+        if not self:
+            return
+        orders = self.exists()._waas_signed_quotations().filtered("is_waas")
+        if not orders:
+            return
+        after = orders._waas_signed_terms()
+        changed = orders.filtered(lambda o: terms.get(o.id) != after[o.id])
+        if not changed:
+            return
+        # sudo: the signatures are guarded; cleared here, after the change, because the
+        # deal they agreed to is no longer the same.
+        changed.sudo().write(
+            {
+                "signature": False,
+                "signed_by": False,
+                "signed_on": False,
+                "waas_signer_email": False,
+                "waas_signer_ip": False,
+                "waas_countersigned_by_id": False,
+                "waas_countersigned_on": False,
+            }
+        )
+        for order in changed:
+            order.message_post(
+                body=_(
+                    "The quotation changed after it was signed (lines, term, delivery, end "
+                    "customer or amount): the end customer's signature and ALSO's "
+                    "countersignature were cleared. It must be signed and countersigned again."
+                )
+            )
+
+    def _waas_four_eyes_users(self):
+        """Who prepared this quotation or requested its credit check: under the company's
+        four-eyes rule they neither decide that check nor countersign the quotation."""
+        self.ensure_one()
+        order = self.sudo()
+        users = order.create_uid | order.user_id
+        check = order.waas_credit_check_id
+        users |= check.requested_by_id | check.create_uid
+        return users - self.env.ref("base.user_root")
+
+    def _waas_check_four_eyes_countersign(self):
+        if self.env.su:
+            return
+        user = self.env.user
+        for order in self:
+            if order.company_id.waas_four_eyes and user in order._waas_four_eyes_users():
+                raise UserError(
+                    _(
+                        "Four-eyes rule of %(company)s: %(user)s prepared the quotation "
+                        "%(order)s or requested its credit check and so cannot countersign "
+                        "it. Another countersigner signs on behalf of ALSO.",
+                        company=order.company_id.name,
+                        user=user.name,
+                        order=order.name,
+                    )
+                )
+
     def action_waas_countersign(self):
         """Button "Countersign": ALSO signs the WaaS quotation (countersigners only)."""
         if not self.env.user.has_group("also_waas.group_waas_countersign"):
@@ -394,9 +634,10 @@ class SaleOrder(models.Model):
                         user=order.waas_countersigned_by_id.name,
                     )
                 )
-        # The countersignature fields are read-only for everybody: written on purpose here,
-        # after the group check above.
-        self.write(
+        self._waas_check_four_eyes_countersign()
+        # sudo: the countersignature is a guarded field, written by this action after the
+        # group, state and four-eyes checks above.
+        self.sudo().write(
             {
                 "waas_countersigned_by_id": self.env.user.id,
                 "waas_countersigned_on": fields.Datetime.now(),
@@ -443,7 +684,8 @@ class SaleOrder(models.Model):
                 )
             )
         priced = lines.filtered(lambda line: line.product_id.waas_kind in WAAS_PRICED_KINDS)
-        if self.waas_term_months in TERM_MONTHS:
+        # A renewal keeps the contract's own monthly prices (not the price list's).
+        if self.waas_term_months in TERM_MONTHS and not self.waas_renewal_contract_id:
             items = self.env["waas.pricelist.item"]._get_price_items(
                 priced.product_id.product_tmpl_id, self.waas_term_months, self.company_id
             )
@@ -466,7 +708,7 @@ class SaleOrder(models.Model):
     def _waas_activation_problems(self):
         """What is still missing before this WaaS quotation can be activated."""
         self.ensure_one()
-        problems = self._waas_price_problems()
+        problems = self._waas_price_problems() + self._waas_renewal_problems()
         if not self.waas_reseller_id:
             problems.append(_("a reseller"))
         check = self.waas_credit_check_id
@@ -531,11 +773,23 @@ class SaleOrder(models.Model):
                 )
         if messages:
             raise UserError("\n\n".join(messages))
-        return super().action_confirm()
+        if not waas_orders:
+            return super().action_confirm()
+        # Only who may edit the deal confirms it (never a portal user over RPC).
+        waas_orders.check_access("write")
+        others = self - waas_orders
+        res = super(SaleOrder, others).action_confirm() if others else True
+        # sudo: the state "sale" of a WaaS deal is guarded; written here by Confirm, after
+        # the write access and activation checks above (credit approval, both signatures).
+        super(SaleOrder, waas_orders.sudo()).action_confirm()
+        return res
 
     def _action_confirm(self):
         res = super()._action_confirm()
-        self.filtered("is_waas")._waas_create_contracts()
+        waas = self.filtered("is_waas")
+        renewals = waas.filtered("waas_renewal_contract_id")
+        (waas - renewals)._waas_create_contracts()
+        renewals._waas_activate_renewals()
         return res
 
     def _waas_create_contracts(self):
@@ -543,8 +797,13 @@ class SaleOrder(models.Model):
         activation once (``waas.contract._on_activated``)."""
         if not self:
             return self.env["waas.contract"]
-        contracts = self.env["waas.contract"].create(
-            [order._waas_prepare_contract_vals() for order in self]
+        # sudo: a contract is created only here, by the activation of the deal after the
+        # checks of action_confirm (credit approval, both signatures); not by a plain create.
+        contracts = (
+            self.env["waas.contract"]
+            .sudo()
+            .create([order._waas_prepare_contract_vals() for order in self])
+            .sudo(False)
         )
         for contract in contracts:
             contract.sale_order_id.message_post(
@@ -614,6 +873,141 @@ class SaleOrder(models.Model):
             )
         else:
             action["domain"] = [("id", "in", self.waas_contract_ids.ids)]
+        return action
+
+    # ------------------------------------------------------------------ renewal quotations
+    # A renewal quotation (waas_renewal_contract_id) is a WaaS deal that renews a running
+    # contract: the contract's lines at its monthly prices, the new end and the months added
+    # (see waas.contract._waas_create_renewal_orders). Its credit is checked over the value
+    # it adds; the end customer signs it and ALSO countersigns it; Confirm then extends the
+    # contract instead of creating one. It ships nothing (sale_order_line_stock.py).
+
+    def init(self):
+        res = super().init()
+        # Safety net of waas.contract._waas_check_renewable: one open renewal quotation per
+        # contract, even when two transactions prepare one at the same time.
+        self.env.cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS sale_order_waas_renewal_open_unique
+            ON sale_order (waas_renewal_contract_id)
+            WHERE waas_renewal_contract_id IS NOT NULL AND state IN ('draft', 'sent')
+            """
+        )
+        return res
+
+    def _waas_request_renewal_credit(self):
+        """Request the credit check of new renewal quotations whose added value is not
+        covered yet; when it cannot be requested (e.g. the end customer's VAT number is
+        invalid) the quotation says why and staff request it later."""
+        for order in self.filtered(lambda o: o.waas_credit_state != "approved"):
+            try:
+                with self.env.cr.savepoint():
+                    order.action_waas_request_credit_check()
+            except (UserError, ValidationError, AccessError) as error:
+                order.message_post(
+                    body=_(
+                        "The credit check of this renewal could not be requested yet: %(reason)s",
+                        reason=str(error),
+                    )
+                )
+
+    def _waas_renewal_problems(self):
+        """Why this renewal quotation cannot extend its contract (any more): the contract
+        ended or was renewed meanwhile, its lines differ from the contract's, or its end is
+        no longer possible."""
+        self.ensure_one()
+        contract = self.sudo().waas_renewal_contract_id
+        if not contract:
+            return []
+        if contract.state != "active":
+            states = dict(contract._fields["state"]._description_selection(self.env))
+            return [
+                _(
+                    "an active contract to renew: %(contract)s is %(state)s (cancel this "
+                    "renewal quotation)",
+                    contract=contract.name,
+                    state=states[contract.state],
+                )
+            ]
+        if contract.date_end != self.waas_renewal_date_end_before:
+            return [
+                _(
+                    "the contract end this renewal was prepared for: %(contract)s was renewed "
+                    "meanwhile and now ends on %(end)s (cancel this renewal quotation and "
+                    "prepare a new one)",
+                    contract=contract.name,
+                    end=format_date(self.env, contract.date_end),
+                )
+            ]
+        problems = []
+        wanted = sorted(
+            (line.product_id.id, line.quantity, line.price_unit) for line in contract.line_ids
+        )
+        lines = self.order_line.filtered(
+            lambda line: not line.display_type and not line.waas_billed_by_partner
+        )
+        current = sorted(
+            (line.product_id.id, line.product_uom_qty, line.price_unit) for line in lines
+        )
+        if wanted != current or any(lines.mapped("discount")):
+            problems.append(
+                _(
+                    "the lines of contract %(contract)s at its monthly prices (the renewal "
+                    "quotation's lines were changed: cancel it and prepare a new one)",
+                    contract=contract.name,
+                )
+            )
+        try:
+            contract._waas_renewal_end(date_end=self.waas_renewal_date_end)
+        except UserError as error:
+            problems.append(str(error))
+        return problems
+
+    def _waas_activate_renewals(self):
+        """Confirmed renewal quotations extend their contracts (``_waas_renew``, which
+        records the renewal and calls ``_on_renewed``: the renewal commission)."""
+        Renewal = self.env["waas.contract.renewal"]
+        renewals = Renewal
+        for order in self:
+            contract = order.waas_renewal_contract_id
+            # sudo: the contract's end and its renewal records change only here, by the
+            # activation of the renewal quotation after the checks of action_confirm (credit
+            # approved, signed by the end customer, countersigned by ALSO).
+            renewal = contract.sudo()._waas_renew(
+                date_end=order.waas_renewal_date_end, sale_order=order
+            )
+            renewals |= renewal
+            order.message_post(
+                body=_(
+                    "Renewal activated: contract %(contract)s now ends on %(end)s.",
+                    contract=contract.name,
+                    end=format_date(self.env, renewal.date_end_after),
+                )
+            )
+            contract.message_post(
+                body=_(
+                    "Renewed from %(order)s: credit approved (%(check)s), signed by the end "
+                    "customer (%(signed_by)s) and countersigned by ALSO (%(countersigned_by)s).",
+                    order=order.name,
+                    check=order.waas_credit_check_id.name or "",
+                    signed_by=order.signed_by or "",
+                    countersigned_by=order.waas_countersigned_by_id.name or "",
+                )
+            )
+        return renewals
+
+    def action_waas_view_renewed_contract(self):
+        """Smart button "Renewed Contract" of a renewal quotation."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("also_waas.waas_contract_action")
+        action.update(
+            {
+                "views": [(False, "form")],
+                "view_mode": "form",
+                "res_id": self.waas_renewal_contract_id.id,
+                "context": {"create": False},
+            }
+        )
         return action
 
     # ------------------------------------------------------------------ cancel / invoicing

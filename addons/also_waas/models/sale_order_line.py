@@ -1,13 +1,36 @@
+import math
 from collections import defaultdict
 
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import float_is_zero
 
-from .waas_pricelist_item import TERM_MONTHS
+from .waas_pricelist_item import TERM_MONTHS, check_finite_vals
 
 # Kinds priced per month from the WaaS price list.
 WAAS_PRICED_KINDS = ("bundle", "option", "upgrade")
+# Line fields a WaaS signature agrees to: changed after a signature, both are cleared.
+WAAS_SIGNED_LINE_FIELDS = frozenset(
+    {
+        "order_id",
+        "product_id",
+        "product_uom",
+        "product_uom_qty",
+        "price_unit",
+        "discount",
+        "tax_id",
+        "waas_partner_price",
+        "display_type",
+    }
+)
+# Numbers of a line that must be finite (NaN or infinity would fail in the rounding).
+FINITE_FIELDS = (
+    "price_unit",
+    "technical_price_unit",
+    "waas_partner_price",
+    "discount",
+    "product_uom_qty",
+)
 
 
 class SaleOrderLine(models.Model):
@@ -48,6 +71,52 @@ class SaleOrderLine(models.Model):
                         product=line.product_id.display_name,
                     )
                 )
+
+    @api.constrains("price_unit", "waas_partner_price")
+    def _check_waas_amounts_finite(self):
+        for line in self.filtered(lambda line: line.order_id.is_waas):
+            for fname in ("price_unit", "waas_partner_price"):
+                if not math.isfinite(line[fname]):
+                    raise ValidationError(
+                        _(
+                            "%(product)s: %(field)s must be a finite amount, not %(value)s.",
+                            product=line.product_id.display_name,
+                            field=line._fields[fname]._description_string(self.env),
+                            value=line[fname],
+                        )
+                    )
+
+    # ------------------------------------------------------------------ CRUD (finite numbers)
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_finite_vals(self, vals_list, FINITE_FIELDS)
+        orders = (
+            self.env["sale.order"]
+            .browse({vals["order_id"] for vals in vals_list if vals.get("order_id")})
+            ._waas_signed_quotations()
+        )
+        terms = orders._waas_signed_terms()
+        lines = super().create(vals_list)
+        orders._waas_clear_changed_signatures(terms)
+        return lines
+
+    def write(self, vals):
+        check_finite_vals(self, [vals], FINITE_FIELDS)
+        orders = self.env["sale.order"]
+        if WAAS_SIGNED_LINE_FIELDS.intersection(vals):
+            orders = self.order_id | orders.browse(vals.get("order_id"))
+            orders = orders._waas_signed_quotations()
+        terms = orders._waas_signed_terms()
+        res = super().write(vals)
+        orders._waas_clear_changed_signatures(terms)
+        return res
+
+    def unlink(self):
+        orders = self.order_id._waas_signed_quotations()
+        terms = orders._waas_signed_terms()
+        res = super().unlink()
+        orders._waas_clear_changed_signatures(terms)
+        return res
 
     # ------------------------------------------------------------------ pricing
 

@@ -3,7 +3,8 @@
 Like a kit, without depending on mrp: the procurement of a bundle line is exploded into
 procurements of its components (line quantity x component quantity); the delivered and
 procured quantities of the line are counted back in whole bundles from the component moves.
-Services (licences, upgrades) are not delivered. Delivery is free on a WaaS deal.
+Services (licences, upgrades) are not delivered. Delivery is free on a WaaS deal. A
+renewal quotation ships nothing: the hardware is already with the end customer.
 """
 
 from collections import defaultdict
@@ -62,6 +63,14 @@ class SaleOrderLine(models.Model):
         )
 
     # ------------------------------------------------------------------ sale_stock
+    def _action_launch_stock_rule(self, previous_product_uom_qty=False):
+        """A renewal quotation extends a running contract whose hardware is already with the
+        end customer: its lines ship nothing (no procurement, no delivery)."""
+        lines = self.filtered(lambda line: not line.order_id.waas_renewal_contract_id)
+        return super(SaleOrderLine, lines)._action_launch_stock_rule(
+            previous_product_uom_qty=previous_product_uom_qty
+        )
+
     def _create_procurements(self, product_qty, procurement_uom, origin, values):
         if not self._waas_is_kit():
             return super()._create_procurements(product_qty, procurement_uom, origin, values)

@@ -52,9 +52,14 @@ VAT_PREFIX_TO_CC = {"el": "gr"}
 class WaasCreditCheck(models.Model):
     _name = "waas.credit.check"
     _description = "WaaS Credit Check"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "waas.guard.mixin"]
     _order = "id desc"
     _check_company_auto = True
+    # Decided only by Approve / Reject (credit controllers, four-eyes rule), cancelled by
+    # Cancel, expired by the daily job; what was requested never changes.
+    _waas_guarded_fields = frozenset(
+        {"state", "requested_by_id"} | DECISION_FIELDS | REQUEST_FIELDS
+    )
 
     name = fields.Char(required=True, readonly=True, default="/", copy=False)
     company_id = fields.Many2one(
@@ -265,6 +270,16 @@ class WaasCreditCheck(models.Model):
         for vals in vals_list:
             if vals.get("state", "requested") != "requested" or DECISION_FIELDS & set(vals):
                 self._waas_check_controller()
+                if not self.env.su:
+                    raise AccessError(
+                        _(
+                            "A credit check is created as a request (Request Credit Check on "
+                            "the quotation) and decided with Approve or Reject."
+                        )
+                    )
+            if not self.env.su:
+                # Who requested it: the user asking, whatever the client sends.
+                vals["requested_by_id"] = self.env.user.id
             if vals.get("name", "/") == "/":
                 company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
                 vals["name"] = (
@@ -292,16 +307,46 @@ class WaasCreditCheck(models.Model):
 
     # ------------------------------------------------------------------ actions
 
+    def _waas_check_four_eyes(self):
+        """Under the company's four-eyes rule, whoever requested a check or prepared its
+        quotation does not decide it (the superuser and scheduled jobs are not concerned)."""
+        if self.env.su:
+            return
+        user = self.env.user
+        for check in self:
+            if not check.company_id.waas_four_eyes:
+                continue
+            check_sudo = check.sudo()
+            deciders_excluded = (
+                check_sudo.requested_by_id
+                | check_sudo.create_uid
+                | check_sudo.sale_order_id._waas_four_eyes_users()
+            )
+            if user in deciders_excluded:
+                raise UserError(
+                    _(
+                        "Four-eyes rule of %(company)s: %(user)s requested the credit check "
+                        "%(check)s or prepared its quotation %(order)s and so cannot approve "
+                        "or reject it. Another credit controller decides it.",
+                        company=check.company_id.name,
+                        user=user.name,
+                        check=check.name,
+                        order=check_sudo.sale_order_id.name,
+                    )
+                )
+
     def action_approve(self):
         """Button "Approve" (Credit Controller): the end customer's credit is approved for
         the amount, valid for the company's number of days."""
         self._waas_check_controller()
         self._waas_check_state("requested", _("approved"))
+        self._waas_check_four_eyes()
         today = fields.Date.context_today(self)
         now = fields.Datetime.now()
         for company, checks in self.grouped("company_id").items():
-            # Decision fields are written by the credit team only: checked above.
-            checks.write(
+            # sudo: the decision fields are guarded, written by this action after the group,
+            # state and four-eyes checks above.
+            checks.sudo().write(
                 {
                     "state": "approved",
                     "decided_by_id": self.env.user.id,
@@ -328,6 +373,7 @@ class WaasCreditCheck(models.Model):
         called with ``reason`` (e.g. over XML-RPC) it rejects at once."""
         self._waas_check_controller()
         self._waas_check_state("requested", _("rejected"))
+        self._waas_check_four_eyes()
         if reason is not None:
             return self._waas_reject(reason)
         return {
@@ -342,10 +388,13 @@ class WaasCreditCheck(models.Model):
     def _waas_reject(self, reason):
         self._waas_check_controller()
         self._waas_check_state("requested", _("rejected"))
+        self._waas_check_four_eyes()
         reason = (reason or "").strip()
         if not reason:
             raise UserError(_("A rejected credit check needs a reason."))
-        self.write(
+        # sudo: the decision fields are guarded, written by this action after the group,
+        # state and four-eyes checks above.
+        self.sudo().write(
             {
                 "state": "rejected",
                 "decided_by_id": self.env.user.id,
@@ -367,6 +416,7 @@ class WaasCreditCheck(models.Model):
 
     def action_cancel(self):
         """Button "Cancel": withdraw an open (requested or approved) credit check."""
+        self.check_access("write")
         self._waas_check_state(("requested", "approved"), _("cancelled"))
         self._waas_cancel()
         return True
@@ -375,7 +425,9 @@ class WaasCreditCheck(models.Model):
         checks = self.filtered(lambda c: c.state in ("requested", "approved"))
         if not checks:
             return
-        checks.write({"state": "cancelled"})
+        # sudo: the state is guarded; Cancel (write access checked there), a new request
+        # or the quotation's cancellation withdraws an open check.
+        checks.sudo().write({"state": "cancelled"})
         checks._waas_close_activities(_("Cancelled"))
         if reason:
             for check in checks:

@@ -261,7 +261,8 @@ class TestPortalAccess(HttpCase, WaasPortalCommon):
         self.assertEqual(order.waas_monthly_amount, 3 * 50.0 + 3 * 11.0)
         self.assertIn(self.customer, order.message_partner_ids)
         self.assertIn("Billed by the partner", response.text)
-        # Then: credit check and "send to the end customer" from the portal.
+        # Then: credit check and "send to the end customer" (to its own e-mail) from the portal.
+        self.customer.email = "inkoop@klant-nl.example.com"
         self.url_open(f"/my/waas/quotes/{order.id}/credit_check", data={"csrf_token": token})
         self.assertEqual(order.waas_credit_state, "requested")
         self.url_open(f"/my/waas/quotes/{order.id}/send", data={"csrf_token": token})
