@@ -3,6 +3,10 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 MIN_WARRANTY_MONTHS = 36
 PRODUCT_MANAGER_GROUP = "also_waas.group_waas_product_manager"
+WAAS_MANAGER_GROUP = "also_waas.group_waas_manager"
+# Partner fields that only WaaS Managers change: who is a reseller (commission price
+# list, portal quoting) and where a manufacturer's sell-out report goes.
+WAAS_MANAGER_PARTNER_FIELDS = ("waas_is_reseller", "waas_sellout_email", "waas_sellout_contact_id")
 
 
 class ResPartner(models.Model):
@@ -35,7 +39,13 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------ reseller
     waas_is_reseller = fields.Boolean(
         string="WaaS Reseller",
-        help="Partner allowed to sell WaaS bundles to its end customers and earn commission.",
+        help="Partner allowed to sell WaaS bundles to its end customers and earn commission. "
+        "Only WaaS Managers change it.",
+    )
+    waas_user_is_manager = fields.Boolean(
+        string="Current User Is WaaS Manager",
+        compute="_compute_waas_user_is_manager",
+        help="Technical: the reseller flag and the sell-out contact are editable only then.",
     )
 
     # ------------------------------------------------------------------ computes
@@ -51,6 +61,10 @@ class ResPartner(models.Model):
             counts = {partner.id: count for partner, count in groups}
         for partner in self:
             partner.waas_product_count = counts.get(partner.id, 0)
+
+    @api.depends_context("uid")
+    def _compute_waas_user_is_manager(self):
+        self.waas_user_is_manager = self.env.user.has_group(WAAS_MANAGER_GROUP)
 
     # ------------------------------------------------------------------ constraints
     @api.constrains("waas_approval_state", "waas_warranty_months", "waas_is_manufacturer")
@@ -88,14 +102,83 @@ class ResPartner(models.Model):
     def create(self, vals_list):
         if any(vals.get("waas_approval_state", "pending") != "pending" for vals in vals_list):
             self._waas_check_product_manager()
-        return super().create(vals_list)
+        manager_fields = {
+            fname for vals in vals_list for fname in WAAS_MANAGER_PARTNER_FIELDS if vals.get(fname)
+        }
+        if manager_fields:
+            self._waas_check_manager_fields(manager_fields)
+        partners = super().create(vals_list)
+        if any(vals.get("waas_is_reseller") for vals in vals_list):
+            self._waas_clear_rule_caches()
+        return partners
 
     def write(self, vals):
         if "waas_approval_state" in vals and any(
             partner.waas_approval_state != vals["waas_approval_state"] for partner in self
         ):
             self._waas_check_product_manager()
-        return super().write(vals)
+        changed = self._waas_changed_manager_fields(vals)
+        if changed:
+            self._waas_check_manager_fields(changed)
+        clear_rules = "waas_is_reseller" in changed or (
+            "parent_id" in vals and self._waas_has_users_below()
+        )
+        res = super().write(vals)
+        if clear_rules:
+            self._waas_clear_rule_caches()
+        return res
+
+    # ------------------------------------------------------------------ WaaS Manager fields
+    def _waas_changed_manager_fields(self, vals):
+        """The WaaS Manager fields of ``vals`` whose value differs on a partner of self
+        (a form that sends an unchanged value back is not a change)."""
+        changed = set()
+        for fname in WAAS_MANAGER_PARTNER_FIELDS:
+            if fname not in vals:
+                continue
+            field = self._fields[fname]
+            new = vals[fname]
+            if field.type == "many2one":
+                new = new.id if isinstance(new, models.BaseModel) else new
+                if any(partner[fname].id != (new or False) for partner in self):
+                    changed.add(fname)
+            elif field.type == "boolean":
+                if any(partner[fname] != bool(new) for partner in self):
+                    changed.add(fname)
+            elif any((partner[fname] or False) != (new or False) for partner in self):
+                changed.add(fname)
+        return changed
+
+    def _waas_check_manager_fields(self, fnames):
+        """Only WaaS Managers set the reseller flag and the sell-out recipients
+        (whatever the client: form, import or XML-RPC)."""
+        if self.env.su or self.env.user.has_group(WAAS_MANAGER_GROUP):
+            return
+        raise AccessError(
+            _(
+                "Only a WaaS Manager can change %(fields)s of a partner (%(user)s is not one).",
+                fields=", ".join(
+                    sorted(self._fields[fname]._description_string(self.env) for fname in fnames)
+                ),
+                user=self.env.user.name,
+            )
+        )
+
+    def _waas_has_users_below(self):
+        """Whether a user belongs to these partners or their contacts (their record
+        rules read ``user.commercial_partner_id``, which a new parent changes)."""
+        return bool(
+            self.env["res.users"]
+            .sudo()
+            .with_context(active_test=False)
+            .search_count([("partner_id", "child_of", self.ids)], limit=1)
+        )
+
+    def _waas_clear_rule_caches(self):
+        """Record rules are cached per user with the values of ``user`` they read (the
+        reseller flag and the commercial partner of the portal rules): clear them so
+        that the next request sees the change."""
+        self.env.registry.clear_cache()
 
     # ------------------------------------------------------------------ actions
     def _waas_check_product_manager(self):

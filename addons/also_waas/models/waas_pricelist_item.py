@@ -1,8 +1,43 @@
+import math
+
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 WAAS_TERMS = [("12", "12 months"), ("24", "24 months"), ("36", "36 months")]
 TERM_MONTHS = (12, 24, 36)
+AMOUNT_FIELDS = ("monthly_price", "commission_new", "commission_renewal")
+
+
+def _is_finite(value):
+    """False for NaN and infinities (also given as text: "nan", "inf"), True otherwise;
+    what is not a number at all is left to the field's own conversion."""
+    try:
+        return math.isfinite(float(value or 0.0))
+    except (TypeError, ValueError):
+        return True
+
+
+def check_finite_vals(model, vals_list, fnames):
+    """Refuse NaN and infinite amounts before they reach a field.
+
+    Odoo rounds an amount when it is assigned, and rounding NaN or an infinity fails
+    with a bare ``ValueError`` (a server error): check the values first.
+
+    :param model: the model (any recordset of it) the values are for
+    :param vals_list: list of ``create``/``write`` values
+    :param fnames: the number fields to check
+    :raise ValidationError: naming the field and the value
+    """
+    for vals in vals_list:
+        for fname in fnames:
+            if fname in vals and not _is_finite(vals[fname]):
+                raise ValidationError(
+                    model.env._(
+                        "%(field)s must be a finite amount, not %(value)s.",
+                        field=model._fields[fname]._description_string(model.env),
+                        value=vals[fname],
+                    )
+                )
 
 
 class WaasPricelistItem(models.Model):
@@ -89,6 +124,17 @@ class WaasPricelistItem(models.Model):
         }
         for item in self:
             for fname, label in labels.items():
+                if not math.isfinite(item[fname]):
+                    raise ValidationError(
+                        _(
+                            "%(product)s (%(term)s months): the %(what)s must be a finite "
+                            "amount, not %(amount)s.",
+                            product=item.product_tmpl_id.display_name,
+                            term=item.term_months,
+                            what=label,
+                            amount=item[fname],
+                        )
+                    )
                 if item[fname] < 0:
                     raise ValidationError(
                         _(
@@ -144,6 +190,7 @@ class WaasPricelistItem(models.Model):
     def create(self, vals_list):
         # The SQL checks fire on INSERT, before the Python constraints: validate the
         # values first so that bad input gets the clear, translated message.
+        check_finite_vals(self, vals_list, AMOUNT_FIELDS)
         drafts = self.browse()
         companies = self.env["res.company"].browse(
             {vals["company_id"] for vals in vals_list if vals.get("company_id")}
@@ -161,6 +208,7 @@ class WaasPricelistItem(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        check_finite_vals(self, [vals], AMOUNT_FIELDS)
         if {"company_id", "product_tmpl_id", "term_months"} & set(vals):
             drafts = self.browse()
             for item in self:

@@ -40,6 +40,20 @@ COLUMNS = [
     ("serials", "Serial Numbers"),
 ]
 
+# A CSV cell starting with one of these is a formula to spreadsheet programs: such a text
+# gets a leading single quote (OWASP "CSV injection"), so that it is shown, not evaluated.
+CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value):
+    """A CSV cell value that no spreadsheet evaluates as a formula."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, str) and value.startswith(CSV_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 # Every item sold in the period: one row per event (a new contract, i.e. its start date
 # in the period, or a renewal dated in the period), per bundle/option/upgrade line of the
 # contract, per manufacturer item in it: the hardware of the composition, the licence a
@@ -373,12 +387,7 @@ class WaasSelloutReport(models.Model):
                         row[15] = int(qty) if qty.is_integer() else qty
                     count += 1
                     sheet.write_row(count, 0, row)
-                    writer.writerow(
-                        [
-                            value.isoformat() if hasattr(value, "isoformat") else value
-                            for value in row
-                        ]
-                    )
+                    writer.writerow([csv_safe(value) for value in row])
         finally:
             workbook.close()
         return count

@@ -15,3 +15,8 @@ from . import test_portal_access
 from . import test_portal_queries
 from . import test_portal_tours
 from . import test_invoice_shapes
+from . import test_guard_contract
+from . import test_guard_licence
+from . import test_guard_roles
+from . import test_guard_signature
+from . import test_guard_renewal

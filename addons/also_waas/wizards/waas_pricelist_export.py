@@ -66,13 +66,22 @@ class WaasPricelistExport(models.TransientModel):
     def _build_xlsx(self, items):
         """The price list as xlsx bytes: one row per product and term."""
         output = io.BytesIO()
-        workbook = xlsxwriter.Workbook(output, {"in_memory": True})
+        # Names are data, never formulas or links (a product named "=HYPERLINK(...)").
+        workbook = xlsxwriter.Workbook(
+            output,
+            {
+                "in_memory": True,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+            },
+        )
         sheet = workbook.add_worksheet(_("WaaS Price List")[:31])
         bold = workbook.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1})
         money_formats = {}
         headers = self._xlsx_headers()
         for col, header in enumerate(headers):
-            sheet.write(0, col, header, bold)
+            sheet.write_string(0, col, header, bold)
         sheet.set_column(0, 0, 28)
         sheet.set_column(1, 1, 14)
         sheet.set_column(2, 2, 45)
@@ -88,15 +97,16 @@ class WaasPricelistExport(models.TransientModel):
                         num_format = "#,##0" + ("." + decimals if decimals else "")
                         money_formats[currency] = workbook.add_format({"num_format": num_format})
                     money = money_formats[currency]
-                    sheet.write(row, 0, group["company"].name)
-                    sheet.write(row, 1, product_row["kind"])
-                    sheet.write(row, 2, product_row["product"].name)
-                    sheet.write(row, 3, product_row["product"].default_code or "")
+                    sheet.write_string(row, 0, group["company"].name or "")
+                    sheet.write_string(row, 1, product_row["kind"] or "")
+                    sheet.write_string(row, 2, product_row["product"].name or "")
+                    if product_row["product"].default_code:
+                        sheet.write_string(row, 3, product_row["product"].default_code)
                     sheet.write_number(row, 4, item.term_months)
                     sheet.write_number(row, 5, currency.round(item.monthly_price), money)
                     sheet.write_number(row, 6, currency.round(item.commission_new), money)
                     sheet.write_number(row, 7, currency.round(item.commission_renewal), money)
-                    sheet.write(row, 8, currency.name)
+                    sheet.write_string(row, 8, currency.name)
                     row += 1
         sheet.autofilter(0, 0, max(row - 1, 1), len(headers) - 1)
         sheet.freeze_panes(1, 0)
