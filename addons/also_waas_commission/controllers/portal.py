@@ -88,12 +88,18 @@ class WaasCommissionPortal(CustomerPortal):
         website=True,
     )
     def portal_my_waas_commission_statement(self, year, month, download=None, **kw):
-        """The PDF commission statement of a period (the reseller's own lines only)."""
-        if not self._waas_commission_allowed() or not 1 <= month <= 12 or year < 2000:
+        """The PDF commission statement of a period (the reseller's own lines only); an
+        impossible period (month 0 or 13, year 10000, ...) is not found."""
+        if not self._waas_commission_allowed():
+            raise request.not_found()
+        try:
+            period = date(year, month, 1)
+        except ValueError:
+            raise request.not_found() from None
+        if year < 2000:
             raise request.not_found()
         lines = request.env["waas.commission.line"].search(
-            self._waas_commission_domain()
-            + [("period", "=", date(year, month, 1)), ("state", "!=", "cancelled")]
+            self._waas_commission_domain() + [("period", "=", period), ("state", "!=", "cancelled")]
         )
         if not lines:
             raise request.not_found()

@@ -29,8 +29,35 @@ MANAGER_GROUP = "also_waas_commission.group_waas_commission_manager"
 class WaasCommissionLine(models.Model):
     _name = "waas.commission.line"
     _description = "WaaS Commission Line"
+    _inherit = ["waas.guard.mixin"]
     _order = "date desc, id desc"
     _check_company_auto = True
+
+    # What is owed, to whom and its settlement: created only by the contract hooks
+    # (activation, renewal, upgrade, claw-back), changed only by Cancel / Reset to Settle
+    # (Commission Managers) and the settlement; never written nor deleted by hand
+    # (waas.guard.mixin).
+    _waas_guarded_fields = frozenset(
+        {
+            "amount",
+            "state",
+            "move_id",
+            "contract_id",
+            "contract_line_id",
+            "renewal_id",
+            "reseller_id",
+            "event",
+            "product_id",
+            "bundle_id",
+            "quantity",
+            "date",
+            "period",
+            "currency_id",
+            "company_id",
+        }
+    )
+    _waas_guarded_create = True
+    _waas_guarded_unlink = True
 
     # ------------------------------------------------------------------ fields
     name = fields.Char(string="Description", required=True)
@@ -194,16 +221,24 @@ class WaasCommissionLine(models.Model):
     def action_cancel(self):
         """Button "Cancel": the commission is not owed (only lines still to settle)."""
         self._check_manager()
-        if any(line.state != "to_settle" for line in self):
+        self.check_access("write")
+        if any(line.state != "to_settle" or line.move_id for line in self):
             raise UserError(_("Only commission lines still to settle can be cancelled."))
-        self.write({"state": "cancelled"})
+        # sudo: the guarded fields are written by this action, after the group and state
+        # checks above.
+        self.sudo().write({"state": "cancelled"})
+        return True
 
     def action_reset_to_settle(self):
         """Button "Reset to Settle": a cancelled line is owed again."""
         self._check_manager()
+        self.check_access("write")
         if any(line.state != "cancelled" for line in self):
             raise UserError(_("Only cancelled commission lines can be reset."))
-        self.write({"state": "to_settle"})
+        # sudo: the guarded fields are written by this action, after the group and state
+        # checks above.
+        self.sudo().write({"state": "to_settle"})
+        return True
 
     def action_view_move(self):
         """Button "Vendor Bill" of the form."""
@@ -451,7 +486,11 @@ class WaasCommissionLine(models.Model):
         import xlsxwriter  # noqa: PLC0415 - external dependency, only needed here
 
         output = io.BytesIO()
-        workbook = xlsxwriter.Workbook(output, {"in_memory": True})
+        # Names typed by customers and resellers are text, never formulas (or URLs).
+        workbook = xlsxwriter.Workbook(
+            output,
+            {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False},
+        )
         sheet = workbook.add_worksheet(_("Commissions"))
         bold = workbook.add_format({"bold": True})
         date_fmt = workbook.add_format({"num_format": "yyyy-mm-dd"})
@@ -478,19 +517,19 @@ class WaasCommissionLine(models.Model):
         for group in self._get_statement_groups():
             for line in group["lines"]:
                 row += 1
-                sheet.write(row, 0, line.reseller_id.display_name)
+                sheet.write_string(row, 0, line.reseller_id.display_name or "")
                 sheet.write_datetime(row, 1, fields.Datetime.to_datetime(line.period), date_fmt)
                 sheet.write_datetime(row, 2, fields.Datetime.to_datetime(line.date), date_fmt)
-                sheet.write(row, 3, line.contract_id.name)
-                sheet.write(row, 4, line.partner_id.display_name or "")
-                sheet.write(row, 5, events[line.event])
-                sheet.write(row, 6, line.product_id.display_name or "")
-                sheet.write(row, 7, line.bundle_id.display_name or "")
+                sheet.write_string(row, 3, line.contract_id.name or "")
+                sheet.write_string(row, 4, line.partner_id.display_name or "")
+                sheet.write_string(row, 5, events[line.event])
+                sheet.write_string(row, 6, line.product_id.display_name or "")
+                sheet.write_string(row, 7, line.bundle_id.display_name or "")
                 sheet.write_number(row, 8, line.quantity)
                 sheet.write_number(row, 9, line.amount, money)
-                sheet.write(row, 10, line.currency_id.name)
-                sheet.write(row, 11, states[line.state])
-                sheet.write(row, 12, line.move_id.name or "")
+                sheet.write_string(row, 10, line.currency_id.name or "")
+                sheet.write_string(row, 11, states[line.state])
+                sheet.write_string(row, 12, line.move_id.name or "")
         if row:
             sheet.write(row + 1, 8, _("Total"), bold)
             sheet.write_formula(row + 1, 9, f"=SUM(J2:J{row + 1})", money)

@@ -1,5 +1,6 @@
 from dateutil.relativedelta import relativedelta
 
+from odoo import Command
 from odoo.tests import tagged
 
 from .common import WaasCommissionCommon
@@ -30,11 +31,31 @@ class TestCommissionFlows(WaasCommissionCommon):
         self.assertFalse(self.Line.search([("reseller_id", "=", self.reseller.id)]))
 
     def test_renewal_flow(self):
+        """A renewal earns its commission only once the renewal quotation has the credit
+        approval and both signatures and is confirmed: then exactly one line."""
         contract = self._activate(term=12, date_start=self.today - relativedelta(months=11))
-        renewals = contract._waas_renew(months=12)
+        end = contract.date_end
+        wizard = (
+            self.env["waas.contract.renew"]
+            .with_user(self.user_waas)
+            .create({"contract_ids": [Command.set(contract.ids)], "extension": "12"})
+        )
+        order = self.env["sale.order"].browse(wizard.action_confirm()["res_id"])
+        self.assertEqual(order.waas_renewal_contract_id, contract)
+        order.waas_credit_check_id.with_user(self.user_credit).action_approve()
+        self.assertFalse(self._lines(contract, "renewal"))
+        self._sign_as_customer(order)
+        self.assertFalse(self._lines(contract, "renewal"))
+        order.with_user(self.user_countersign).action_waas_countersign()
+        self.assertEqual(contract.date_end, end)
+        self.assertFalse(self._lines(contract, "renewal"))
+        order.with_user(self.user_waas).action_confirm()
+        self.assertEqual(contract.date_end, end + relativedelta(months=12))
+        renewal = contract.renewal_ids
+        self.assertEqual(renewal.sale_order_id, order)
         self.assertRecordValues(
             self._lines(contract, "renewal"),
-            [{"amount": 60.0, "renewal_id": renewals.id}],
+            [{"amount": 60.0, "renewal_id": renewal.id}],
         )
 
     def test_upgrade_flow(self):
