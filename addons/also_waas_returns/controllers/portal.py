@@ -4,7 +4,10 @@ downloads the data-wipe certificate.
 
 Contracts and returns are searched AS THE PORTAL USER (the portal rules of also_waas and
 of this addon decide what is found) or checked with ``_document_check_access``; only those
-records are read or written with ``sudo()``, after every input was validated.
+records are read or written with ``sudo()``, after every input was validated. The return's
+buttons (``action_*``) refuse portal users: the booking route calls them in superuser mode
+after its own checks. Only the end customer's own users accept the risk of a self-return;
+a reseller books a secure pickup.
 """
 
 import re
@@ -140,6 +143,12 @@ class WaasReturnPortal(CustomerPortal):
             raise request.not_found()
         return contract_sudo, draft, booked
 
+    def _waas_is_end_customer(self, contract_sudo):
+        """Whether the portal user belongs to the contract's end customer (and may accept
+        the risk of a self-return), not to its reseller."""
+        customer = contract_sudo.partner_id.commercial_partner_id
+        return request.env.user.commercial_partner_id == customer
+
     def _waas_booking_values(self, contract_sudo, post=None, error=None, error_fields=()):
         post = post or {}
         customer = contract_sudo.partner_id.commercial_partner_id
@@ -150,6 +159,7 @@ class WaasReturnPortal(CustomerPortal):
             page_name="waas_return_book",
             contract=contract_sudo,
             customer=customer,
+            is_end_customer=self._waas_is_end_customer(contract_sudo),
             fee=contract_sudo.company_id.waas_pickup_fee_amount,
             fee_currency=contract_sudo.company_id.currency_id,
             min_date=today + timedelta(days=1),
@@ -207,9 +217,11 @@ class WaasReturnPortal(CustomerPortal):
                 contract_sudo, post, error.args[0], getattr(error, "waas_fields", ())
             )
             return request.render("also_waas_returns.portal_my_waas_return_book", values)
-        # sudo: portal users cannot write returns nor partners. The contract was checked
-        # under the portal rules above and every input validated; only this contract's
-        # return and contacts of its own end customer are written.
+        # sudo: portal users cannot write returns nor partners, and the return's buttons
+        # are for ALSO's users. The contract was checked under the portal rules above and
+        # every input validated (a self-return only by the end customer's own users); only
+        # this contract's return and contacts of its own end customer are written. The
+        # return gets ALSO's responsible (salesperson of the deal, else logistics).
         try:
             with request.env.cr.savepoint():
                 ret = draft or request.env["waas.return"].sudo().create(
@@ -220,11 +232,27 @@ class WaasReturnPortal(CustomerPortal):
                     vals["pickup_contact_id"] = Partner.create(contact_vals).id
                 if address_vals:
                     vals["pickup_address_id"] = Partner.create(address_vals).id
+                responsible = ret._waas_responsible()
+                if responsible != ret.user_id:
+                    vals["user_id"] = responsible.id
                 ret.write(vals)
                 if ret.method == "self_return":
-                    ret.action_acknowledge_risk()
+                    ret._waas_portal_acknowledge_risk()
                 ret.action_confirm()
-        except (UserError, ValidationError) as error:
+                if ret.method == "pickup":
+                    ret._create_activities(
+                        _("Secure pickup booked in the portal"),
+                        {
+                            ret.id: _(
+                                "%(user)s booked the secure pickup of %(count)s device(s) on "
+                                "%(date)s: arrange the courier.",
+                                user=request.env.user.name,
+                                count=len(ret.line_ids),
+                                date=ret.pickup_date,
+                            )
+                        },
+                    )
+        except (AccessError, UserError, ValidationError) as error:
             values = self._waas_booking_values(contract_sudo, post, error.args[0])
             return request.render("also_waas_returns.portal_my_waas_return_book", values)
         return request.redirect(f"{ret.access_url}?message=booked")
@@ -243,6 +271,16 @@ class WaasReturnPortal(CustomerPortal):
         """
         method = post.get("method")
         if method == "self_return":
+            if not self._waas_is_end_customer(contract_sudo):
+                raise self._waas_error(
+                    _(
+                        "Only %(customer)s can accept the risk of a self-return: book a secure "
+                        "pickup, or ask the end customer to book the self-return in its own "
+                        "portal.",
+                        customer=contract_sudo.partner_id.commercial_partner_id.name,
+                    ),
+                    ("method",),
+                )
             if not post.get("accept_risk"):
                 raise self._waas_error(
                     _(

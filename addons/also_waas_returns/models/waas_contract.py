@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import UserError
 
 from .waas_return import OPEN_STATES
@@ -20,6 +20,29 @@ class WaasContract(models.Model):
         counts = {contract.id: count for contract, count in groups}
         for contract in self:
             contract.waas_return_count = counts.get(contract.id, 0)
+
+    def _waas_return_responsible(self):
+        """ALSO's responsible for the return of this contract: the salesperson of its deal
+        when that is an (active) internal user, else the logistics user of the WaaS
+        settings, else a WaaS manager; never a portal user nor OdooBot (empty if none)."""
+        self.ensure_one()
+
+        def internal(user):
+            return bool(user) and user.active and not user.share and user.id != SUPERUSER_ID
+
+        # sudo: the deal's salesperson and the settings are read whoever creates the
+        # return (the expiry job, a portal booking); only a user id is taken.
+        salesperson = self.sudo().sale_order_id.user_id
+        if internal(salesperson):
+            return self.env["res.users"].browse(salesperson.id)
+        for user in (
+            self._waas_configured_logistics_user(),
+            self._waas_fallback_logistics_user(),
+            self.env.user,
+        ):
+            if internal(user):
+                return user
+        return self.env["res.users"]
 
     def _on_ended(self):
         res = super()._on_ended()
@@ -68,6 +91,7 @@ class WaasContract(models.Model):
 
     def action_create_waas_return(self):
         """Button "Create Return": the return of the devices, made by hand."""
+        self.env["waas.return"]._waas_check_action()
         self.ensure_one()
         if self.waas_return_ids.filtered(lambda r: r.state in OPEN_STATES):
             raise UserError(

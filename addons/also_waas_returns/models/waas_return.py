@@ -1,22 +1,56 @@
 from collections import defaultdict
 from datetime import timedelta
 
-from odoo import Command, _, api, fields, models, modules
-from odoo.exceptions import UserError, ValidationError
+from odoo import SUPERUSER_ID, Command, _, api, fields, models, modules
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 # A contract has at most one return in these states at a time.
 OPEN_STATES = ("draft", "scheduled", "partial", "received", "wiped")
 # States in which devices are on their way, being received or wiped.
 PROGRESS_STATES = ("scheduled", "partial", "received", "wiped")
 CRON_CHUNK = 200
+# The return's buttons are ALSO's: internal WaaS users (portal users book in the portal).
+WAAS_USER_GROUP = "also_waas.group_waas_user"
+# Booking fields: editable (by WaaS users) only in these states, then frozen. The method
+# decides whether a pickup fee is invoiced at confirmation; a confirmed pickup may still
+# be rescheduled (date, window, address, contact) while the courier has not come.
+STATE_BOUND_FIELDS = {
+    "method": ("draft",),
+    "pickup_date": ("draft", "scheduled"),
+    "pickup_time_from": ("draft", "scheduled"),
+    "pickup_time_to": ("draft", "scheduled"),
+    "pickup_address_id": ("draft", "scheduled"),
+    "pickup_contact_id": ("draft", "scheduled"),
+    "risk_consent_ref": ("draft",),
+    "risk_consent_file": ("draft",),
+    "risk_consent_filename": ("draft",),
+}
+# Written consent of the end customer: frozen once the risk is acknowledged.
+CONSENT_FIELDS = ("risk_consent_ref", "risk_consent_file", "risk_consent_filename")
 
 
 class WaasReturn(models.Model):
     _name = "waas.return"
     _description = "WaaS Return"
-    _inherit = ["mail.thread", "mail.activity.mixin", "portal.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "portal.mixin", "waas.guard.mixin"]
     _order = "id desc"
     _check_company_auto = True
+
+    # State, devices, fee invoice and risk acknowledgement change only through the buttons
+    # (action_*), the receipt validation and the wipe recording (waas.guard.mixin).
+    _waas_guarded_fields = frozenset(
+        {
+            "state",
+            "contract_id",
+            "line_ids",
+            "fee_move_id",
+            "risk_ack_by_id",
+            "risk_ack_date",
+            "risk_ack_mode",
+            "date_done",
+            "picking_ids",
+        }
+    )
 
     name = fields.Char(
         string="Number", required=True, readonly=True, default="/", copy=False, index="trigram"
@@ -46,9 +80,10 @@ class WaasReturn(models.Model):
     user_id = fields.Many2one(
         comodel_name="res.users",
         string="Responsible",
-        default=lambda self: self.env.user,
         tracking=True,
         domain="[('share', '=', False)]",
+        help="ALSO's responsible for the return, who gets its to-dos: by default the "
+        "salesperson of the contract's deal, else the logistics user of the WaaS settings.",
     )
     method = fields.Selection(
         selection=[("self_return", "Self-Return (own risk)"), ("pickup", "Secure Pickup by ALSO")],
@@ -87,6 +122,26 @@ class WaasReturn(models.Model):
     risk_ack_date = fields.Datetime(
         string="Risk Acknowledged On", readonly=True, copy=False, tracking=True
     )
+    risk_ack_mode = fields.Selection(
+        selection=[
+            ("portal", "By the end customer in the portal"),
+            ("consent", "Written consent recorded by ALSO"),
+        ],
+        string="Risk Acknowledged How",
+        readonly=True,
+        copy=False,
+        tracking=True,
+    )
+    risk_consent_ref = fields.Char(
+        string="Consent Reference",
+        copy=False,
+        tracking=True,
+        help="Reference of the end customer's written consent to a self-return at its own "
+        "risk (e.g. the date and sender of its e-mail or letter): required before ALSO staff "
+        "acknowledge the risk on its behalf.",
+    )
+    risk_consent_file = fields.Binary(string="Consent Document", attachment=True, copy=False)
+    risk_consent_filename = fields.Char(copy=False)
     expected_date = fields.Date(
         string="Expected By",
         tracking=True,
@@ -236,9 +291,23 @@ class WaasReturn(models.Model):
                     )
                 )
 
+    @api.constrains("user_id")
+    def _check_user_internal(self):
+        for ret in self:
+            user = ret.user_id
+            if user and (user.share or user.id == SUPERUSER_ID):
+                raise ValidationError(
+                    _(
+                        "The responsible of return %(name)s must be an ALSO user, not %(user)s.",
+                        name=ret.name,
+                        user=user.name,
+                    )
+                )
+
     # ------------------------------------------------------------------ CRUD
     @api.model_create_multi
     def create(self, vals_list):
+        self._waas_check_create_vals(vals_list)
         self._check_one_open_return(
             [
                 vals["contract_id"]
@@ -248,24 +317,61 @@ class WaasReturn(models.Model):
         )
         contract_ids = {vals["contract_id"] for vals in vals_list if vals.get("contract_id")}
         contracts = self.env["waas.contract"].browse(contract_ids)
-        lines_by_contract = self._prepare_line_commands(contracts)
-        for vals in vals_list:
+        lines_by_contract = self._prepare_line_vals(contracts)
+        line_vals_list = []
+        for index, vals in enumerate(vals_list):
             if vals.get("name", "/") == "/":
                 vals["name"] = self.env["ir.sequence"].next_by_code("waas.return") or "/"
-            if "line_ids" not in vals and vals.get("contract_id"):
-                commands = lines_by_contract.get(vals["contract_id"])
-                if not commands:
-                    contract = self.env["waas.contract"].browse(vals["contract_id"])
+            contract = self.env["waas.contract"].browse(vals.get("contract_id"))
+            if not vals.get("user_id") and contract:
+                vals["user_id"] = contract._waas_return_responsible().id
+            if "line_ids" not in vals and contract:
+                line_vals = lines_by_contract.get(contract.id)
+                if not line_vals:
                     raise UserError(
                         _(
                             "Contract %(contract)s has no rented device left to return.",
                             contract=contract.name,
                         )
                     )
-                vals["line_ids"] = commands
-        return super().create(vals_list)
+                line_vals_list.append((index, line_vals))
+        returns = super().create(vals_list)
+        # sudo: the devices of a return are its contract's rented devices, added here
+        # only (return lines are not created by hand, see waas.return.line).
+        self.env["waas.return.line"].sudo().create(
+            [
+                dict(vals, return_id=returns[index].id)
+                for index, line_vals in line_vals_list
+                for vals in line_vals
+            ]
+        )
+        return returns
+
+    def _waas_check_create_vals(self, vals_list):
+        """A return is created as a draft with the rented devices of its contract: its
+        state, devices, fee invoice and risk acknowledgement are never given by hand."""
+        if self.env.su:
+            return
+        guarded = self._waas_guarded_fields - {"contract_id"}
+        for vals in vals_list:
+            given = {name for name in guarded.intersection(vals) if vals[name]}
+            if vals.get("state") == "draft":
+                given.discard("state")
+            if given:
+                raise AccessError(
+                    _(
+                        "A return is created as a draft with the rented devices of its "
+                        "contract; %(fields)s change only through its buttons.",
+                        fields=", ".join(
+                            sorted(
+                                self._fields[name]._description_string(self.env) for name in given
+                            )
+                        ),
+                    )
+                )
 
     def write(self, vals):
+        self._waas_check_state_bound_fields(vals)
         if "contract_id" in vals and self.filtered("line_ids"):
             raise UserError(_("The contract of a return with devices cannot be changed."))
         if vals.get("state") in OPEN_STATES:
@@ -276,20 +382,53 @@ class WaasReturn(models.Model):
             vals["reminder_date"] = False
         return super().write(vals)
 
+    def _waas_check_state_bound_fields(self, vals):
+        """The booking (method, pickup) and the written consent are edited only while the
+        return is a draft (a pickup may be rescheduled until it is received); the consent
+        no more once the risk is acknowledged. Only the return's own actions (in superuser
+        mode, after their checks) pass."""
+        if self.env.su:
+            return
+        state_labels = dict(self._fields["state"]._description_selection(self.env))
+        for name in sorted(STATE_BOUND_FIELDS.keys() & vals.keys()):
+            states = STATE_BOUND_FIELDS[name]
+            field = self._fields[name]._description_string(self.env)
+            frozen = self.filtered(lambda r, states=states: r.state not in states)[:1]
+            if frozen:
+                raise AccessError(
+                    _(
+                        "%(field)s of return %(name)s can no longer be changed: the return "
+                        "is %(state)s.",
+                        field=field,
+                        name=frozen.name,
+                        state=state_labels[frozen.state],
+                    )
+                )
+            acknowledged = self.filtered("risk_ack_date")[:1] if name in CONSENT_FIELDS else None
+            if acknowledged:
+                raise AccessError(
+                    _(
+                        "%(field)s of return %(name)s can no longer be changed: the risk of "
+                        "the self-return is already acknowledged.",
+                        field=field,
+                        name=acknowledged.name,
+                    )
+                )
+
     @api.ondelete(at_uninstall=False)
     def _unlink_only_draft_or_cancelled(self):
         if self.filtered(lambda r: r.state not in ("draft", "cancel")):
             raise UserError(_("Only draft or cancelled returns can be deleted."))
 
     @api.model
-    def _prepare_line_commands(self, contracts):
-        """{contract id: [Command.create(line values)]} for the rented devices (one query)."""
+    def _prepare_line_vals(self, contracts):
+        """{contract id: [return line values]} for the rented devices (one query)."""
         devices = self.env["waas.device"].search(
             [("contract_id", "in", contracts.ids), ("state", "=", "rented")]
         )
         result = defaultdict(list)
         for device in devices:
-            result[device.contract_id.id].append(Command.create({"device_id": device.id}))
+            result[device.contract_id.id].append({"device_id": device.id})
         return result
 
     # ------------------------------------------------------------------ helpers
@@ -305,32 +444,52 @@ class WaasReturn(models.Model):
         )
         self.invalidate_recordset()
 
-    def _create_activities(self, summary, notes, user_field="user_id"):
-        """One to-do activity per return in one create; ``notes``: {return id: html}."""
-        activity_type = self.env.ref("mail.mail_activity_data_todo")
-        model_id = self.env["ir.model"]._get_id(self._name)
-        today = fields.Date.context_today(self)
-        # sudo: the activities follow a receipt validated by a warehouse user or the
-        # reminder cron, who need not have write access on the returns.
-        self.env["mail.activity"].sudo().create(
-            [
-                {
-                    "res_model_id": model_id,
-                    "res_id": ret.id,
-                    "activity_type_id": activity_type.id,
-                    "summary": summary,
-                    "note": notes.get(ret.id, ""),
-                    "user_id": (ret[user_field] or self.env.user).id,
-                    "date_deadline": today,
-                }
-                for ret in self
-            ]
-        )
+    def _waas_responsible(self):
+        """ALSO's user who gets the to-dos of this return: its responsible, else the
+        contract's (salesperson of the deal, else the logistics user)."""
+        self.ensure_one()
+        user = self.user_id
+        if user and user.active and not user.share and user.id != SUPERUSER_ID:
+            return user
+        return self.contract_id._waas_return_responsible()
+
+    def _create_activities(self, summary, notes):
+        """One to-do activity per return for its ALSO responsible; ``notes``: {return id:
+        html}."""
+        for ret in self:
+            # sudo: the activities follow a receipt validated by a warehouse user or the
+            # reminder cron, who need not have write access on the returns.
+            ret.sudo().activity_schedule(
+                "mail.mail_activity_data_todo",
+                date_deadline=fields.Date.context_today(ret),
+                summary=summary,
+                note=notes.get(ret.id, ""),
+                user_id=ret._waas_responsible().id or self.env.uid,
+            )
+
+    def _waas_check_action(self):
+        """The buttons of a return are ALSO's (internal WaaS users), over any client: a
+        portal user books its return in the portal, where the controller checks it and
+        then acts in superuser mode. Checked first, before anything is read or written."""
+        if self.env.su:
+            return
+        if not self.env.user.has_group(WAAS_USER_GROUP):
+            raise AccessError(
+                _(
+                    "Only ALSO's WaaS users manage returns (%(user)s is not one): book or "
+                    "follow a return in the portal.",
+                    user=self.env.user.name,
+                )
+            )
+        # The records themselves: access rights and rules (e.g. the user's companies).
+        self.check_access("write")
 
     # ------------------------------------------------------------------ actions
     def action_acknowledge_risk(self):
-        """Button "Acknowledge Risk": the end customer accepts that a self-return travels
-        at its own risk; who and when are recorded."""
+        """Button "Record Consent": ALSO staff record that the end customer accepted, in
+        writing, that its self-return travels at its own risk (reference, and the document
+        if any, set on the return first); who recorded it and when are kept."""
+        self._waas_check_action()
         for ret in self:
             if ret.method != "self_return" or ret.state != "draft":
                 raise UserError(
@@ -340,8 +499,57 @@ class WaasReturn(models.Model):
                         name=ret.name,
                     )
                 )
-        self.filtered(lambda r: not r.risk_ack_date).write(
-            {"risk_ack_by_id": self.env.user.id, "risk_ack_date": fields.Datetime.now()}
+            if not (ret.risk_consent_ref or "").strip():
+                raise UserError(
+                    _(
+                        "Return %(name)s: enter the reference of the end customer's written "
+                        "consent (and attach it) before acknowledging the risk on its behalf; "
+                        "or let the end customer book the self-return in the portal.",
+                        name=ret.name,
+                    )
+                )
+        # sudo: the guarded fields are written by this action, after the group and state
+        # checks above.
+        self.filtered(lambda r: not r.risk_ack_date).sudo().write(
+            {
+                "risk_ack_by_id": self.env.user.id,
+                "risk_ack_date": fields.Datetime.now(),
+                "risk_ack_mode": "consent",
+            }
+        )
+        return True
+
+    def _waas_portal_acknowledge_risk(self):
+        """The end customer accepts in the portal that its self-return travels at its own
+        risk. Only the end customer's own portal users may (not the reseller's): called
+        by the booking route, in superuser mode, for the user of the request."""
+        user = self.env.user
+        for ret in self:
+            if not user.share or user.commercial_partner_id != ret.partner_id.commercial_partner_id:
+                raise AccessError(
+                    _(
+                        "Only the end customer %(customer)s accepts the risk of a "
+                        "self-return: book a secure pickup, or ask the end customer to book "
+                        "the self-return in its portal.",
+                        customer=ret.partner_id.commercial_partner_id.name,
+                    )
+                )
+            if ret.method != "self_return" or ret.state != "draft":
+                raise UserError(
+                    _(
+                        "Return %(name)s: the risk is acknowledged only for a self-return "
+                        "that is not confirmed yet.",
+                        name=ret.name,
+                    )
+                )
+        # sudo: the guarded fields are written for the end customer's portal user, after
+        # the checks above.
+        self.filtered(lambda r: not r.risk_ack_date).sudo().write(
+            {
+                "risk_ack_by_id": user.id,
+                "risk_ack_date": fields.Datetime.now(),
+                "risk_ack_mode": "portal",
+            }
         )
         return True
 
@@ -387,11 +595,15 @@ class WaasReturn(models.Model):
         """Button "Confirm": schedules the return. A pickup's fee is invoiced (exactly once)
         and the receipt of the expected serials is created. Returns already confirmed (a
         double click, another user) are left as they are."""
+        self._waas_check_action()
         self._lock_rows()
         todo = self.filtered(lambda r: r.state == "draft")
         if not todo:
             return True
         todo._check_ready_to_confirm()
+        # sudo: the guarded fields are written by this action, after the group and state
+        # checks above.
+        todo = todo.sudo()
         today = fields.Date.context_today(self)
         for ret in todo.filtered(lambda r: r.method == "self_return" and not r.expected_date):
             ret.expected_date = today + timedelta(days=ret.company_id.waas_self_return_days)
@@ -425,7 +637,7 @@ class WaasReturn(models.Model):
                     "company_id": company.id,
                     "currency_id": company.currency_id.id,
                     "invoice_origin": ret.name,
-                    "invoice_user_id": self.env.user.id,
+                    "invoice_user_id": ret._waas_responsible().id,
                     "waas_return_id": ret.id,
                     "invoice_line_ids": [
                         Command.create(
@@ -560,7 +772,9 @@ class WaasReturn(models.Model):
             new_lines.write(
                 {"received": True, "date_received": fields.Datetime.now(), "missing": False}
             )
-            new_lines.device_id.write({"state": "returned"})
+            # sudo: the device state is guarded (waas.guard.mixin); receiving the device
+            # on the return's own receipt is the action that moves it.
+            new_lines.device_id.sudo().write({"state": "returned"})
             for ret, lines in new_lines.grouped("return_id").items():
                 ret.message_post(
                     body=_(
@@ -621,6 +835,7 @@ class WaasReturn(models.Model):
     def action_flag_missing(self):
         """Button "Flag Missing Devices": stop waiting: the open receipts are cancelled
         and the devices not received are flagged missing (with an activity)."""
+        self._waas_check_action()
         rets = self.filtered(lambda r: r.state in PROGRESS_STATES)
         open_receipts = rets.picking_ids.filtered(
             lambda p: p.picking_type_code == "incoming" and p.state not in ("done", "cancel")
@@ -628,12 +843,15 @@ class WaasReturn(models.Model):
         if open_receipts:
             # sudo: see _create_receipts.
             open_receipts.sudo().action_cancel()
-        rets._process_receipts()
+        # sudo: the guarded fields (missing devices, state) are written by this action,
+        # after the group and state checks above.
+        rets.sudo()._process_receipts()
         return True
 
     def action_create_receipt(self):
         """Button "New Receipt": a new incoming transfer for the devices not received yet
         (e.g. missing devices found again)."""
+        self._waas_check_action()
         for ret in self:
             open_receipts = ret.picking_ids.filtered(
                 lambda p: p.picking_type_code == "incoming" and p.state not in ("done", "cancel")
@@ -650,6 +868,7 @@ class WaasReturn(models.Model):
 
     def action_record_wipe(self):
         """Button "Record Wipe": opens the wizard recording the wiping of received devices."""
+        self._waas_check_action()
         self.ensure_one()
         lines = self.line_ids.filtered(lambda line: line.received and not line.wipe_id)
         if not lines:
@@ -671,6 +890,8 @@ class WaasReturn(models.Model):
     def action_done(self):
         """Button "Close": every device received and wiped; the devices move to the
         refurbish location and the return is done."""
+        self._waas_check_action()
+        self._lock_rows()
         todo = self.filtered(lambda r: r.state != "done")
         for ret in todo:
             if ret.state in ("draft", "cancel"):
@@ -689,6 +910,9 @@ class WaasReturn(models.Model):
                         not_wiped=", ".join(not_wiped.mapped("display_name")) or "-",
                     )
                 )
+        # sudo: the guarded fields are written by this action, after the group and state
+        # checks above.
+        todo = todo.sudo()
         todo._move_to_refurbish()
         todo.write({"state": "done", "date_done": fields.Datetime.now()})
         return True
@@ -723,6 +947,8 @@ class WaasReturn(models.Model):
     def action_cancel(self):
         """Button "Cancel": stops the return; open transfers are cancelled. A pickup fee
         already invoiced stays (credit it by hand if it must be refunded)."""
+        self._waas_check_action()
+        self._lock_rows()
         for ret in self:
             if ret.state == "done" or ret.line_ids.filtered("received"):
                 raise UserError(
@@ -731,7 +957,9 @@ class WaasReturn(models.Model):
                         name=ret.name,
                     )
                 )
-        self.write({"state": "cancel"})
+        # sudo: the guarded fields are written by this action, after the group and state
+        # checks above.
+        self.sudo().write({"state": "cancel"})
         open_pickings = self.picking_ids.filtered(lambda p: p.state not in ("done", "cancel"))
         if open_pickings:
             # sudo: see _create_receipts.
@@ -747,10 +975,21 @@ class WaasReturn(models.Model):
         return True
 
     def action_draft(self):
-        """Button "Reset to Draft": a cancelled return becomes a draft again."""
+        """Button "Reset to Draft": a cancelled return becomes a draft again; a new risk
+        acknowledgement is needed for a self-return."""
+        self._waas_check_action()
         if self.filtered(lambda r: r.state != "cancel"):
             raise UserError(_("Only cancelled returns can be reset to draft."))
-        self.write({"state": "draft", "risk_ack_by_id": False, "risk_ack_date": False})
+        # sudo: the guarded fields are written by this action, after the group and state
+        # checks above (the open-return check of write() still applies).
+        self.sudo().write(
+            {
+                "state": "draft",
+                "risk_ack_by_id": False,
+                "risk_ack_date": False,
+                "risk_ack_mode": False,
+            }
+        )
         return True
 
     def _action_view_pickings(self, pickings):

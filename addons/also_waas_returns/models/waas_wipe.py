@@ -11,8 +11,30 @@ WIPE_METHODS = [
 class WaasWipe(models.Model):
     _name = "waas.wipe"
     _description = "WaaS Data Wipe (one device)"
+    _inherit = ["waas.guard.mixin"]
     _order = "date desc, id desc"
     _check_company_auto = True
+
+    # A wipe is the evidence behind the certificate: recorded only by the Record Wipe
+    # wizard (waas.return.line._record_wipe), never edited nor deleted by hand.
+    _waas_guarded_fields = frozenset(
+        {
+            "return_line_id",
+            "return_id",
+            "company_id",
+            "device_id",
+            "lot_id",
+            "wiper_id",
+            "wiper_certificate",
+            "method",
+            "date",
+            "certificate_ref",
+            "certificate_file",
+            "certificate_filename",
+        }
+    )
+    _waas_guarded_create = True
+    _waas_guarded_unlink = True
 
     return_line_id = fields.Many2one(
         comodel_name="waas.return.line",

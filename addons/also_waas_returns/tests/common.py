@@ -127,6 +127,9 @@ class ReturnsCommon(WaasCommon):
         return picking
 
     def _confirm_self_return(self, ret):
+        """Confirm a self-return the way ALSO staff do: record the end customer's written
+        consent (its reference), then confirm."""
+        ret.risk_consent_ref = "E-mail of the end customer"
         ret.action_acknowledge_risk()
         ret.action_confirm()
         return ret

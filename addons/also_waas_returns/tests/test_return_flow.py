@@ -96,8 +96,14 @@ class TestReturnFlow(ReturnsCommon):
         with self.assertRefused(UserError, "must acknowledge"):
             ret.action_confirm()
         self.assertEqual(ret.state, "draft")
+        # Staff acknowledge the risk only with the end customer's written consent.
+        with self.assertRefused(UserError, "written consent"):
+            ret.action_acknowledge_risk()
+        self.assertFalse(ret.risk_ack_date)
+        ret.risk_consent_ref = "E-mail of 2026-11-30 from the office manager"
         ret.action_acknowledge_risk()
         self.assertEqual(ret.risk_ack_by_id, self.user_waas)
+        self.assertEqual(ret.risk_ack_mode, "consent")
         self.assertTrue(ret.risk_ack_date)
         ret.action_confirm()
         self.assertEqual(ret.state, "scheduled")

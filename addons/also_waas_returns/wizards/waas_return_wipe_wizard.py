@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import _, fields, models
+from odoo.exceptions import UserError
 
 from ..models.waas_wipe import WIPE_METHODS
 
@@ -32,8 +33,15 @@ class WaasReturnWipeWizard(models.TransientModel):
     certificate_filename = fields.Char()
 
     def action_confirm(self):
-        """Button "Record": one wipe record per selected device."""
+        """Button "Record": one wipe record per selected device (of this return only)."""
         self.ensure_one()
+        if self.line_ids.return_id - self.return_id:
+            raise UserError(
+                _(
+                    "Only devices of return %(name)s can be recorded here.",
+                    name=self.return_id.name,
+                )
+            )
         self.line_ids._record_wipe(
             self.wiper_id.id,
             self.method,
