@@ -15,6 +15,7 @@ import harness as h
 
 LOGINS = [
     ("Back office (ALSO staff, WaaS Manager)", "admin", "admin"),
+    ("Sales ops (ALSO staff, WaaS User)", "sales.ops@also.example.com", "sales.ops"),
     ("Reseller A portal", "reseller.a@example.com", "reseller.a"),
     ("Reseller B portal", "reseller.b@example.com", "reseller.b"),
     ("End customer portal", "customer@example.com", "customer"),

@@ -21,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import faults
+import guard_table
 import harness as h
 import lifecycle
 
@@ -178,6 +179,14 @@ def gates(db, modules, lifecycle_ok):
         checks += [(name, ok, "\n".join(p)) for name, ok, p in faults.run(faults_db)]
         if not os.environ.get("WAAS_KEEP_DB"):
             h.drop_db(faults_db)
+    guard_problems = guard_table.problems()
+    checks.append(
+        (
+            "README 'Who may change what' lists the guarded fields",
+            not guard_problems,
+            "\n".join(guard_problems),
+        )
+    )
     checks += lint_checks()
     for name, ok, output in checks:
         if ok:

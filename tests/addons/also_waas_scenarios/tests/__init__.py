@@ -4,3 +4,4 @@ from . import test_translations
 from . import test_access_matrix
 from . import test_properties
 from . import test_access_matrix_portal
+from . import test_guard_matrix

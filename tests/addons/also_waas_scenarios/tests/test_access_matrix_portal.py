@@ -10,12 +10,16 @@ whose records the route shows and the portal users it is for. The expected outco
   customer), ``r``: every record, ``r (none)`` or no read right: none;
 - a record the role may not see is refused (403/404 or a redirect away from it) on every
   detail, report and POST route, its name never appears in the page, and a refused POST
-  changes nothing.
+  changes nothing;
+- a JSON route (the portal signature ``/my/orders/<id>/accept``) called without its data
+  answers an error for every record, names no record the role may not see and changes
+  nothing.
 
 Deals: A (reseller A, the end customer), B (reseller B, another customer), C (reseller B,
 the same end customer as A) and CO2 (reseller A, the end customer, in a second company).
 """
 
+import json
 import logging
 import re
 from datetime import date
@@ -127,6 +131,11 @@ class TestAccessMatrixPortal(HttpCase, AccessMatrixCommon):
             rule.rule: rule.endpoint.routing.get("methods") or ["GET"]
             for rule in self.env["ir.http"].routing_map().iter_rules()
         }
+        json_routes = {
+            rule.rule
+            for rule in self.env["ir.http"].routing_map().iter_rules()
+            if rule.endpoint.routing.get("type") == "json"
+        }
         checked = 0
         for role in PORTAL_ROLES:
             login = self.users[role].login
@@ -137,7 +146,9 @@ class TestAccessMatrixPortal(HttpCase, AccessMatrixCommon):
                 visible = self._visible_keys(role, model, audience, records)
                 markers = {key: marker for key, (_rec, marker) in records.items()}
                 label = f"{role} {route}"
-                if "POST" in methods[route]:
+                if route in json_routes:
+                    checked += self._check_json(route, records, visible, label)
+                elif "POST" in methods[route]:
                     checked += self._check_post(route, records, visible, csrf, label)
                 elif "<int:year>" in route:
                     checked += self._check_period(route, model, markers, visible, label)
@@ -207,6 +218,25 @@ class TestAccessMatrixPortal(HttpCase, AccessMatrixCommon):
             model: self.env[model].sudo().search_read([], ["write_date"], order="id")
             for model in ("sale.order", "waas.credit.check", "waas.contract", "waas.return")
         }
+
+    def _check_json(self, route, records, visible, label):
+        """A JSON-RPC call without its data: an error for every record, nothing about the
+        records the role may not see, nothing changed."""
+        checked = 0
+        payload = json.dumps({"jsonrpc": "2.0", "method": "call", "id": 1, "params": {}})
+        for key, (record, marker) in records.items():
+            url = INT_ARG_RE.sub(str(record.id), route)
+            before = self._snapshot()
+            response = self.url_open(
+                url, data=payload, headers={"Content-Type": "application/json"}
+            )
+            self.assertEqual(response.status_code, 200, f"{label} {key}")
+            self.assertIn("error", response.json().get("result") or {}, f"{label} {key}")
+            if key not in visible:
+                self.assertNotRegex(response.text, marker, f"{label} {key}")
+            self.assertEqual(self._snapshot(), before, f"{label} {key}: something changed")
+            checked += 1
+        return checked
 
     def _check_post(self, route, records, visible, csrf, label):
         """A refused POST (a record the role may not see, or a route not for it) changes

@@ -178,6 +178,7 @@ class TestProperties(PropertyCommon):
         # A return with two devices received and one still on its way.
         cls.returned = cls._ended_contract(devices=3)
         cls.ret = cls.returned.waas_return_ids
+        cls.ret.risk_consent_ref = "E-mail of the end customer"
         cls.ret.action_acknowledge_risk()
         cls.ret.action_confirm()
         first, second, third = cls.ret.line_ids
@@ -285,8 +286,10 @@ class TestProperties(PropertyCommon):
         ),
     )
     def test_renewal_limits(self, start, term, warranty_months, request):
-        """A renewal ends within 36 months of the start and never after the earliest
-        device warranty, or it is refused naming the limit with nothing changed."""
+        """A renewal ends on the contract's monthly anchor or on its latest possible end,
+        within 36 months of the start and never after the earliest device warranty, or it
+        is refused naming the limit with nothing changed. The wizard only prepares the
+        renewal quotation (the contract is extended by its activation)."""
         with self._example():
             contract = self._contract(term=term, date_start=start)
             warranty_end = None
@@ -295,12 +298,21 @@ class TestProperties(PropertyCommon):
                 self._device(contract, warranty_end)
             old_end = contract.date_end
             limit36 = start + relativedelta(months=36, days=-1)
+            limit = min(limit36, warranty_end) if warranty_end else limit36
             kind, value = request
             if kind == "date":
-                new_end = start + timedelta(days=value)
+                day = start + timedelta(days=value)
+                if day >= limit:
+                    new_end = limit
+                else:
+                    # The latest anchor (start + n months - 1 day) on or before the day.
+                    n = 0
+                    while start + relativedelta(months=n + 1, days=-1) <= day:
+                        n += 1
+                    new_end = start + relativedelta(months=n, days=-1)
 
                 def action():
-                    return self._renew_wizard(contract, "date", new_end)
+                    return self._renew_wizard(contract, "date", day)
 
             elif kind == "wizard":
                 new_end = start + relativedelta(months=term + int(value), days=-1)
@@ -315,15 +327,18 @@ class TestProperties(PropertyCommon):
                     return contract._waas_renew(months=value)
 
             def snapshot():
-                return (contract.date_end, contract.renewal_count, contract.state)
+                return (
+                    contract.date_end,
+                    contract.renewal_count,
+                    contract.state,
+                    len(contract._waas_open_renewal_orders()),
+                )
 
             _result, error = self._attempt(action, snapshot)
             valid = (
                 new_end is not None
                 and (kind != "months" or value > 0)
-                and new_end > old_end
-                and new_end <= limit36
-                and (warranty_end is None or new_end <= warranty_end)
+                and old_end < new_end <= limit
             )
             if error:
                 self.assertFalse(valid, f"refused: {error}")
@@ -332,13 +347,20 @@ class TestProperties(PropertyCommon):
                     r"limited to 36 months|warranty of its devices ends|must be after its "
                     r"current end|positive number of months|Choose an extension",
                 )
-            else:
+            elif kind == "months":
                 self.assertTrue(valid, f"renewed to {contract.date_end}")
                 self.assertEqual(contract.date_end, new_end)
                 self.assertEqual(contract.renewal_count, 1)
-                self.assertLessEqual(contract.date_end, limit36)
+            else:
+                order = contract._waas_open_renewal_orders()
+                self.assertTrue(valid, f"renewal quotation until {order.waas_renewal_date_end}")
+                self.assertEqual(order.waas_renewal_date_end, new_end)
+                self.assertLessEqual(order.waas_renewal_date_end, limit36)
                 if warranty_end:
-                    self.assertLessEqual(contract.date_end, warranty_end)
+                    self.assertLessEqual(order.waas_renewal_date_end, warranty_end)
+                # Nothing is extended before the quotation is signed and activated.
+                self.assertEqual(contract.date_end, old_end)
+                self.assertEqual(contract.renewal_count, 0)
 
     def _renew_wizard(self, contract, extension, date_end=False):
         wizard = (
@@ -498,15 +520,27 @@ class TestProperties(PropertyCommon):
 
         def snapshot():
             renewals = self.env["waas.contract.renewal"].sudo().search_count([])
-            return renewals, self._moves_state()
+            orders = (
+                self.env["sale.order"]
+                .sudo()
+                .search_count([("waas_renewal_contract_id", "!=", False)])
+            )
+            return renewals, orders, self._moves_state()
 
         with self._example():
+            before = snapshot()
             _result, error = self._attempt(action, snapshot)
             if not error:
+                # A renewal quotation, nothing extended yet.
                 self.assertEqual(contract.state, "active")
+                order = contract._waas_open_renewal_orders()
+                self.assertEqual(len(order), 1)
                 self.assertLessEqual(
-                    contract.date_end, contract.date_start + relativedelta(months=36, days=-1)
+                    order.waas_renewal_date_end,
+                    contract.date_start + relativedelta(months=36, days=-1),
                 )
+                after = snapshot()
+                self.assertEqual((after[0], after[2]), (before[0], before[2]))
 
     @PROPERTY
     @given(
