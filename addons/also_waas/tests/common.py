@@ -1,9 +1,11 @@
+import xmlrpc.client
 from contextlib import contextmanager
 
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, fields
 from odoo.tests import new_test_user
+from odoo.tools import mute_logger
 
 from odoo.addons.base.tests.common import BaseCommon
 
@@ -37,6 +39,27 @@ class RollbackOnRaiseMixin:
                 func(*args, **kwargs)
             return None
         return self._rollback_raises_regex(expected_exception, expected_regex)
+
+
+class WaasRpcMixin:
+    """For ``HttpCase`` tests that act as a user over XML-RPC, as an attacker would."""
+
+    def _rpc(self, user, model, method, *args, **kwargs):
+        """``execute_kw`` as ``user`` (whose password is its login in the tests)."""
+        return self.xmlrpc_object.execute_kw(
+            self.env.cr.dbname, user.id, user.login, model, method, list(args), kwargs
+        )
+
+    def _assert_fault(self, regex, user, model, method, *args, **kwargs):
+        """The call is refused with a message matching ``regex`` and no traceback."""
+        # The server logs each refused call as a warning: expected here.
+        with mute_logger("odoo.http", "odoo.sql_db"), self.assertRaises(xmlrpc.client.Fault) as cm:
+            self._rpc(user, model, method, *args, **kwargs)
+        message = cm.exception.faultString
+        self.assertRegex(message, regex)
+        self.assertNotIn("Traceback", message)
+        self.env.invalidate_all()
+        return message
 
 
 class WaasCommon(BaseCommon):

@@ -1,14 +1,12 @@
 """Contracts change only through their actions: the attacks of issue 14 performed as each
 role over XML-RPC are refused with a clear message and leave nothing changed."""
 
-import xmlrpc.client
-
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, fields
 from odoo.tests import HttpCase, tagged
-from odoo.tools import mute_logger
 
+from .common import WaasRpcMixin
 from .common_portal import WaasPortalCommon
 
 CONTRACT_FIELDS = [
@@ -27,21 +25,7 @@ CONTRACT_FIELDS = [
 ]
 
 
-class WaasGuardRpcMixin:
-    def _rpc(self, user, model, method, *args, **kwargs):
-        return self.xmlrpc_object.execute_kw(
-            self.env.cr.dbname, user.id, user.login, model, method, list(args), kwargs
-        )
-
-    def _assert_fault(self, regex, user, model, method, *args, **kwargs):
-        # The server logs each refused call as a warning: expected here.
-        with mute_logger("odoo.http", "odoo.sql_db"), self.assertRaises(xmlrpc.client.Fault) as cm:
-            self._rpc(user, model, method, *args, **kwargs)
-        message = cm.exception.faultString
-        self.assertRegex(message, regex)
-        self.assertNotIn("Traceback", message)
-        return message
-
+class WaasGuardRpcMixin(WaasRpcMixin):
     def _snapshot(self, records, fnames):
         records = records.sudo()
         records.invalidate_recordset()

@@ -4,7 +4,6 @@ and the renewal commission earned, only by activating a renewal quotation with t
 approval, the end customer's signature and ALSO's countersignature."""
 
 import json
-import xmlrpc.client
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -13,12 +12,12 @@ from odoo import fields
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
-from .common import SIGNATURE_PNG
+from .common import SIGNATURE_PNG, WaasRpcMixin
 from .common_portal import WaasPortalCommon
 
 
 @tagged("post_install", "-at_install")
-class TestGuardRenewal(HttpCase, WaasPortalCommon):
+class TestGuardRenewal(WaasRpcMixin, HttpCase, WaasPortalCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -44,19 +43,6 @@ class TestGuardRenewal(HttpCase, WaasPortalCommon):
         )
 
     # ------------------------------------------------------------------ helpers
-    def _rpc(self, user, model, method, *args, **kwargs):
-        return self.xmlrpc_object.execute_kw(
-            self.env.cr.dbname, user.id, user.login, model, method, list(args), kwargs
-        )
-
-    def _assert_fault(self, regex, user, model, method, *args, **kwargs):
-        with mute_logger("odoo.http", "odoo.sql_db"), self.assertRaises(xmlrpc.client.Fault) as cm:
-            self._rpc(user, model, method, *args, **kwargs)
-        message = cm.exception.faultString
-        self.assertRegex(message, regex)
-        self.assertNotIn("Traceback", message)
-        return message
-
     def _renewal_orders(self, contract=None):
         return (
             self.env["sale.order"]

@@ -4,20 +4,19 @@ tried as the attacker would: over XML-RPC and HTTP, each refusal leaving nothing
 import base64
 import csv
 import io
-import xmlrpc.client
 
 import openpyxl
 
 from odoo.tests import HttpCase, tagged
-from odoo.tools import mute_logger
 
+from .common import WaasRpcMixin
 from .common_portal import WaasPortalCommon
 
 FORMULAS = ('=HYPERLINK("http://evil.example.com","Click")', "+1", "-1", "@SUM(A1:A9)")
 
 
 @tagged("post_install", "-at_install")
-class TestGuardRoles(HttpCase, WaasPortalCommon):
+class TestGuardRoles(WaasRpcMixin, HttpCase, WaasPortalCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -29,20 +28,6 @@ class TestGuardRoles(HttpCase, WaasPortalCommon):
         )
 
     # ------------------------------------------------------------------ helpers
-    def _rpc(self, user, model, method, *args, **kwargs):
-        return self.xmlrpc_object.execute_kw(
-            self.env.cr.dbname, user.id, user.login, model, method, list(args), kwargs
-        )
-
-    def _assert_fault(self, regex, user, model, method, *args, **kwargs):
-        with mute_logger("odoo.http", "odoo.sql_db"), self.assertRaises(xmlrpc.client.Fault) as cm:
-            self._rpc(user, model, method, *args, **kwargs)
-        message = cm.exception.faultString
-        self.assertRegex(message, regex)
-        self.assertNotIn("Traceback", message)
-        self.env.invalidate_all()
-        return message
-
     def _read(self, record, fnames):
         self.env.invalidate_all()
         return record.sudo().read(fnames)[0]

@@ -1,24 +1,16 @@
 import json
-import xmlrpc.client
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
-from .common import SIGNATURE_PNG
+from ..models.sale_order import WAAS_SIGNATURE_FIELDS
+from .common import SIGNATURE_PNG, WaasRpcMixin
 from .common_portal import WaasPortalCommon
 
 CLEARED = "were cleared"
-SIGNATURE_FIELDS = [
-    "signature",
-    "signed_by",
-    "signed_on",
-    "waas_signer_email",
-    "waas_signer_ip",
-    "waas_countersigned_by_id",
-    "waas_countersigned_on",
-]
+SIGNATURE_FIELDS = sorted(WAAS_SIGNATURE_FIELDS)
 
 
 class SignatureGuardCommon(WaasPortalCommon):
@@ -129,21 +121,8 @@ class TestSignatureChanges(SignatureGuardCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestSignatureAttacks(HttpCase, SignatureGuardCommon):
+class TestSignatureAttacks(WaasRpcMixin, HttpCase, SignatureGuardCommon):
     """The attacks of issue 14 on signatures, as each role performs them."""
-
-    def _rpc(self, user, model, method, *args, **kwargs):
-        return self.xmlrpc_object.execute_kw(
-            self.env.cr.dbname, user.id, user.login, model, method, list(args), kwargs
-        )
-
-    def _assert_fault(self, regex, user, model, method, *args, **kwargs):
-        with mute_logger("odoo.http", "odoo.sql_db"), self.assertRaises(xmlrpc.client.Fault) as cm:
-            self._rpc(user, model, method, *args, **kwargs)
-        message = cm.exception.faultString
-        self.assertRegex(message, regex)
-        self.assertNotIn("Traceback", message)
-        return message
 
     def _json(self, url, params):
         return self.url_open(

@@ -4,13 +4,13 @@ statement route and export stay safe with any input."""
 
 import base64
 import io
-import xmlrpc.client
 
 from dateutil.relativedelta import relativedelta
 
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.also_waas.tests.common import WaasRpcMixin
 from odoo.addons.also_waas.tests.common_portal import WaasPortalCommon
 
 from .common import WaasCommissionCommon
@@ -19,7 +19,7 @@ GUARDED = "change only through its buttons"
 
 
 @tagged("post_install", "-at_install")
-class TestGuardCommission(HttpCase, WaasPortalCommon, WaasCommissionCommon):
+class TestGuardCommission(WaasRpcMixin, HttpCase, WaasPortalCommon, WaasCommissionCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -27,19 +27,6 @@ class TestGuardCommission(HttpCase, WaasPortalCommon, WaasCommissionCommon):
         cls.lines = cls.Line.search([("contract_id", "=", cls.contract_com.id)])
         # Settled last month, so that the settlement below has something to do.
         cls.lines.write({"date": cls.this_period - relativedelta(days=3)})
-
-    def _rpc(self, user, model, method, *args, **kwargs):
-        return self.xmlrpc_object.execute_kw(
-            self.env.cr.dbname, user.id, user.login, model, method, list(args), kwargs
-        )
-
-    def _assert_fault(self, regex, user, model, method, *args, **kwargs):
-        with mute_logger("odoo.http", "odoo.sql_db"), self.assertRaises(xmlrpc.client.Fault) as cm:
-            self._rpc(user, model, method, *args, **kwargs)
-        message = cm.exception.faultString
-        self.assertRegex(message, regex)
-        self.assertNotIn("Traceback", message)
-        return message
 
     def _snapshot(self):
         lines = self.Line.sudo().search([])

@@ -3,12 +3,12 @@ XML-RPC, JSON-RPC (``/web/dataset/call_kw``) and the portal: every change that m
 money or state goes through its guarded action, and a refused call changes nothing."""
 
 import base64
-import xmlrpc.client
 
 from odoo import fields
 from odoo.tests import HttpCase, JsonRpcException, new_test_user, tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.also_waas.tests.common import WaasRpcMixin
 from odoo.addons.also_waas.tests.common_portal import WaasPortalCommon
 
 from .common import ReturnsCommon
@@ -17,7 +17,7 @@ GUARDED = "change only through its buttons"
 
 
 @tagged("post_install", "-at_install")
-class TestGuardReturns(HttpCase, WaasPortalCommon, ReturnsCommon):
+class TestGuardReturns(WaasRpcMixin, HttpCase, WaasPortalCommon, ReturnsCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -40,19 +40,6 @@ class TestGuardReturns(HttpCase, WaasPortalCommon, ReturnsCommon):
         cls.env["ir.config_parameter"].set_param("also_waas.logistics_user_id", cls.logistics.id)
 
     # ------------------------------------------------------------------ helpers
-    def _rpc(self, user, model, method, *args, **kwargs):
-        return self.xmlrpc_object.execute_kw(
-            self.env.cr.dbname, user.id, user.login, model, method, list(args), kwargs
-        )
-
-    def _assert_fault(self, regex, user, model, method, *args, **kwargs):
-        with mute_logger("odoo.http", "odoo.sql_db"), self.assertRaises(xmlrpc.client.Fault) as cm:
-            self._rpc(user, model, method, *args, **kwargs)
-        message = cm.exception.faultString
-        self.assertRegex(message, regex)
-        self.assertNotIn("Traceback", message)
-        return message
-
     def _snapshot(self, ret):
         ret = ret.sudo()
         ret.invalidate_recordset()

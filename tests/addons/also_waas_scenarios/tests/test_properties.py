@@ -7,7 +7,6 @@ independent and the fixtures are built once per class. The profile is fixed (der
 few examples, no deadline): the run is stable and fast.
 """
 
-import xmlrpc.client
 from contextlib import closing, contextmanager
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -24,7 +23,7 @@ from odoo.service.model import _as_validation_error
 from odoo.tests import Form, HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.also_waas.tests.common import WaasCommon
+from odoo.addons.also_waas.tests.common import WaasCommon, WaasRpcMixin
 from odoo.addons.also_waas_commission.tests.common import WaasCommissionCommon
 from odoo.addons.also_waas_returns.tests.common import ReturnsCommon
 
@@ -878,7 +877,7 @@ class TestProperties(PropertyCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestRpcErrors(HttpCase, WaasCommon):
+class TestRpcErrors(WaasRpcMixin, HttpCase, WaasCommon):
     """Bad input over XML-RPC: a Fault with the clear message, never a traceback, and
     nothing written."""
 
@@ -886,20 +885,6 @@ class TestRpcErrors(HttpCase, WaasCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.contract = cls._create_contract(term=24, date_start="2026-01-01", name="TRPC/1")
-
-    def _rpc(self, user, model, method, *args, **kwargs):
-        return self.xmlrpc_object.execute_kw(
-            self.env.cr.dbname, user.id, user.login, model, method, list(args), kwargs
-        )
-
-    def _assert_fault(self, regex, user, model, method, *args, **kwargs):
-        # The server logs each refused call as a warning: expected here.
-        with mute_logger("odoo.http", "odoo.sql_db"), self.assertRaises(xmlrpc.client.Fault) as cm:
-            self._rpc(user, model, method, *args, **kwargs)
-        message = cm.exception.faultString
-        self.assertRegex(message, regex)
-        self.assertNotIn("Traceback", message)
-        return message
 
     def _terminate(self, user, values):
         wizard_id = self._rpc(
