@@ -21,10 +21,7 @@ from . import waas_contract_report
 from . import waas_contract_event_report
 from . import waas_dashboard
 from . import waas_marketplace
-from . import waas_contract_lifecycle
-from . import waas_contract_invoicing
 from . import sale_order_line_stock
 from . import stock_move
 from . import stock_lot
 from . import sale_order_portal
-from . import waas_contract_portal

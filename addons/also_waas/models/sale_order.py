@@ -831,7 +831,8 @@ class SaleOrder(models.Model):
         """Values of the ``waas.contract`` created when this WaaS order is confirmed.
 
         Override to add values; the term runs from the activation date for
-        ``waas_term_months`` months (end = start + term - 1 day).
+        ``waas_term_months`` months (end = start + term - 1 day). The contract takes its
+        number from the sequence when it is created (``waas.contract.create``).
         """
         self.ensure_one()
         date_start = self._waas_contract_start_date()
@@ -843,10 +844,6 @@ class SaleOrder(models.Model):
             )
         )
         return {
-            "name": self.env["ir.sequence"]
-            .with_company(self.company_id)
-            .next_by_code("waas.contract", sequence_date=date_start)
-            or "/",
             "company_id": self.company_id.id,
             "currency_id": self.currency_id.id,
             "partner_id": self.partner_id.commercial_partner_id.id,

@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from odoo import Command, fields
 
-from odoo.addons.also_waas.models.waas_contract_lifecycle import months_between
+from odoo.addons.also_waas.models.waas_contract import months_between
 
 from .common import WaasCommon
 

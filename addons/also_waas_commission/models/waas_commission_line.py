@@ -7,7 +7,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import Command, _, api, fields, models, modules, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from odoo.addons.also_waas.models.waas_contract_invoicing import NO_CHATTER_CONTEXT
+from odoo.addons.also_waas.models.waas_contract import NO_CHATTER_CONTEXT
 
 COMMISSION_EVENTS = [
     ("new", "New Contract"),
