@@ -14,14 +14,11 @@ from . import waas_licence
 from . import sale_order
 from . import sale_order_line
 from . import account_move
-from . import res_partner_sellout
 from . import waas_manufacturer_reseller_ref
 from . import waas_sellout_report
 from . import waas_contract_report
 from . import waas_contract_event_report
 from . import waas_dashboard
 from . import waas_marketplace
-from . import sale_order_line_stock
 from . import stock_move
 from . import stock_lot
-from . import sale_order_portal

@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import email_normalize
 
 MIN_WARRANTY_MONTHS = 36
 PRODUCT_MANAGER_GROUP = "also_waas.group_waas_product_manager"
@@ -48,6 +49,24 @@ class ResPartner(models.Model):
         help="Technical: the reseller flag and the sell-out contact are editable only then.",
     )
 
+    # ------------------------------------------------------------------ sell-out reporting
+    waas_sellout_email = fields.Char(
+        string="Sell-out E-mail",
+        help="Address the monthly sell-out report goes to. Empty: the e-mail of the "
+        "sell-out contact.",
+    )
+    waas_sellout_contact_id = fields.Many2one(
+        comodel_name="res.partner",
+        string="Sell-out Contact",
+        help="Person at the manufacturer who receives the monthly sell-out report.",
+    )
+    waas_reseller_ref_ids = fields.One2many(
+        comodel_name="waas.manufacturer.reseller.ref",
+        inverse_name="manufacturer_id",
+        string="Reseller IDs",
+        help="The id each reseller has in this manufacturer's partner programme.",
+    )
+
     # ------------------------------------------------------------------ computes
     def _compute_waas_product_count(self):
         manufacturers = self.filtered("waas_is_manufacturer")
@@ -94,6 +113,18 @@ class ResPartner(models.Model):
                         "The warranty of %(name)s cannot be negative (%(months)s months).",
                         name=partner.display_name,
                         months=partner.waas_warranty_months,
+                    )
+                )
+
+    @api.constrains("waas_sellout_email")
+    def _check_waas_sellout_email(self):
+        for partner in self:
+            if partner.waas_sellout_email and not email_normalize(partner.waas_sellout_email):
+                raise ValidationError(
+                    _(
+                        "The sell-out e-mail %(email)s of %(partner)s is not a valid address.",
+                        email=partner.waas_sellout_email,
+                        partner=partner.display_name,
                     )
                 )
 
@@ -233,3 +264,9 @@ class ResPartner(models.Model):
         action["domain"] = [("waas_manufacturer_id", "=", self.id)]
         action["context"] = {"default_waas_manufacturer_id": self.id}
         return action
+
+    # ------------------------------------------------------------------ sell-out reporting
+    def _waas_sellout_recipient(self):
+        """The address the sell-out report of this manufacturer is sent to, or False."""
+        self.ensure_one()
+        return self.waas_sellout_email or self.waas_sellout_contact_id.email or False
