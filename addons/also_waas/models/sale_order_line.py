@@ -102,10 +102,8 @@ class SaleOrderLine(models.Model):
     def _check_waas_free_delivery(self):
         """Delivery is free on a WaaS deal: a delivery line (delivery module) of a WaaS
         order must not charge anything."""
-        if "is_delivery" not in self._fields:
-            return
         for line in self:
-            if line.is_delivery and line.order_id.is_waas and line.price_unit:
+            if line.order_id.is_waas and line.price_unit and line._is_delivery():
                 raise ValidationError(
                     _(
                         "Delivery is free on WaaS deal %(order)s: remove the delivery charge "

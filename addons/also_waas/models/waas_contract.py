@@ -583,30 +583,9 @@ class WaasContract(models.Model):
         return start, end
 
     def _waas_first_uninvoiced(self):
-        """{contract id: start of the first period not invoiced yet}, in one query.
-
-        Uses the invoicing's stored ``date_next_invoice`` when that module part is there,
-        else the latest ``waas_period_start`` of the contract's non-cancelled invoices.
-        """
-        if "date_next_invoice" in self._fields:
-            return {c.id: c.date_next_invoice or c.date_start for c in self}
-        result = {c.id: c.date_start for c in self}
-        if not self.ids:
-            return result
-        groups = self.env["account.move"]._read_group(
-            domain=[
-                ("waas_contract_id", "in", self.ids),
-                ("waas_period_start", "!=", False),
-                ("state", "!=", "cancel"),
-                ("move_type", "=", "out_invoice"),
-            ],
-            groupby=["waas_contract_id"],
-            aggregates=["waas_period_start:max"],
-        )
-        for contract, last_start in groups:
-            index = months_between(contract.date_start, last_start)
-            result[contract.id] = contract._waas_period_start(index + 1)
-        return result
+        """{contract id: start of the first period not invoiced yet}: the invoicing
+        schedule's ``date_next_invoice`` (the start before any invoice)."""
+        return {c.id: c.date_next_invoice or c.date_start for c in self}
 
     def _waas_period_count(self):
         """Number of monthly periods that start on or before ``date_end``."""
@@ -664,7 +643,7 @@ class WaasContract(models.Model):
         if line.date_from and line.date_from > period_start:
             return False
         sale_line = line.sale_line_id
-        return not (sale_line and "is_delivery" in sale_line._fields and sale_line.is_delivery)
+        return not (sale_line and sale_line._is_delivery())
 
     def _waas_prepare_invoice_line_vals(self, line, period_start, period_end):
         """Values of the invoice line of contract ``line`` for one period."""
@@ -954,9 +933,8 @@ class WaasContract(models.Model):
         """The company's WaaS invoice journal when configured, else its sale journal."""
         self.ensure_one()
         company = self.company_id
-        for fname in ("waas_invoice_journal_id", "waas_journal_id"):
-            if fname in company._fields and company[fname]:
-                return company[fname]
+        if company.waas_invoice_journal_id:
+            return company.waas_invoice_journal_id
         return self.env["account.journal"].search(
             [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "sale")],
             limit=1,
@@ -965,11 +943,7 @@ class WaasContract(models.Model):
     def _waas_invoice_auto_post(self):
         """Post the fee invoice unless the company keeps WaaS invoices in draft."""
         self.ensure_one()
-        company = self.company_id
-        for fname in ("waas_invoice_auto_post", "waas_invoice_post"):
-            if fname in company._fields:
-                return bool(company[fname])
-        return True
+        return self.company_id.waas_invoice_auto_post
 
     def _waas_lock(self):
         """Row-lock the contracts (an invoice run working on them waits or skips them) and
@@ -1028,19 +1002,17 @@ class WaasContract(models.Model):
             to_post = created.filtered(lambda m: m.waas_contract_id._waas_invoice_auto_post())
             to_post.action_post()
             moves |= created
-        schedule = "date_next_invoice" in self._fields and "invoiced_periods" in self._fields
         for contract in self:
+            # The fee invoiced every remaining period: the schedule is complete.
+            periods = contract._waas_period_count()
             vals = {
                 "state": "terminated",
                 "date_terminated": date,
                 "termination_reason": reason,
                 "termination_move_id": invoice_of.get(contract.id, moves.browse()).id,
+                "invoiced_periods": periods,
+                "date_next_invoice": contract._waas_period_start(periods),
             }
-            if schedule:
-                # The fee invoiced every remaining period: the schedule is complete.
-                periods = contract._waas_period_count()
-                vals["invoiced_periods"] = periods
-                vals["date_next_invoice"] = contract._waas_period_start(periods)
             # sudo: the guarded fields are written by this action, after the group check of
             # the wizard (WaaS Manager) and the state checks above.
             contract.sudo().write(vals)

@@ -40,20 +40,13 @@ class WaasContractReport(models.Model):
     contract_count = fields.Integer(string="Contracts", readonly=True)
     days_to_end = fields.Integer(string="Days to End", readonly=True, aggregator="min")
 
-    def _date_terminated_sql(self):
-        # The termination date is a field of the contract operations; before it exists,
-        # the last change of a terminated contract is the best guess.
-        if "date_terminated" in self.env["waas.contract"]._fields:
-            return SQL("c.date_terminated")
-        return SQL("CASE WHEN c.state = 'terminated' THEN c.write_date::date END")
-
     def _view_query(self):
         return SQL(
             """
             SELECT c.id AS id, c.id AS contract_id, c.name, c.company_id, c.currency_id,
                    c.reseller_id, c.partner_id, cu.country_id,
                    mb.tmpl_id AS bundle_tmpl_id, mm.manufacturer_id, c.term_months,
-                   c.date_start, c.date_end, %s AS date_terminated, c.state,
+                   c.date_start, c.date_end, c.date_terminated, c.state,
                    COALESCE(c.monthly_amount, 0) AS monthly_amount,
                    COALESCE(mb.qty, 0) AS workplace_qty,
                    (SELECT count(*) FROM waas_contract_renewal r
@@ -80,8 +73,7 @@ class WaasContractReport(models.Model):
                      ORDER BY bl.sequence, bl.id
                      LIMIT 1
                    ) mm ON TRUE
-            """,
-            self._date_terminated_sql(),
+            """
         )
 
     def init(self):

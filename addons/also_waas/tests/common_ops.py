@@ -6,9 +6,7 @@ import threading
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from odoo import Command, fields
-
-from odoo.addons.also_waas.models.waas_contract import months_between
+from odoo import fields
 
 from .common import WaasCommon
 
@@ -105,8 +103,7 @@ class WaasOpsCommon(WaasCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        if "waas_invoice_auto_post" in cls.company._fields:
-            cls.company.waas_invoice_auto_post = True
+        cls.company.waas_invoice_auto_post = True
 
     @classmethod
     def _create_contract(cls, *args, **values):
@@ -118,38 +115,8 @@ class WaasOpsCommon(WaasCommon):
     @classmethod
     def _invoice_until(cls, contract, date):
         """Invoice the contract's periods starting on or before ``date`` with the monthly
-        invoice run of the invoicing area (or, without it, the way it records them)."""
-        date = fields.Date.to_date(date)
-        if hasattr(contract, "_waas_invoice_chunk"):
-            return contract._waas_invoice_chunk(date)
-        moves = cls.env["account.move"]
-        if contract.state == "terminated":
-            return moves
-        first = contract._waas_first_uninvoiced()[contract.id]
-        index = months_between(contract.date_start, first)
-        while contract._waas_period_start(index) <= min(date, contract.date_end):
-            start = contract._waas_period_start(index)
-            moves |= cls.env["account.move"].create(
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": contract.partner_id.id,
-                    "waas_contract_id": contract.id,
-                    "waas_period_start": start,
-                    "invoice_line_ids": [
-                        Command.create(
-                            {
-                                "product_id": line.product_id.id,
-                                "name": line.name,
-                                "quantity": line.quantity,
-                                "price_unit": line.price_unit,
-                            }
-                        )
-                        for line in contract.line_ids
-                    ],
-                }
-            )
-            index += 1
-        return moves
+        invoice run."""
+        return contract._waas_invoice_chunk(fields.Date.to_date(date))
 
     @classmethod
     def _create_device(cls, contract, warranty_end, serial="SN-TEST-1"):

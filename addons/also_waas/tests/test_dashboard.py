@@ -44,9 +44,7 @@ class TestDashboard(WaasCommon):
         )
         cls.a4.date_end = "2027-08-31"
         # Ended this month: one early termination, one expiry; one expiry in May.
-        terminated = {"state": "terminated"}
-        if "date_terminated" in cls.env["waas.contract"]._fields:
-            terminated["date_terminated"] = "2026-06-10"
+        terminated = {"state": "terminated", "date_terminated": "2026-06-10"}
         cls.t1 = c(name="T-D-07", date_start="2025-01-01", **terminated)
         cls.e1 = c(name="T-D-08", date_start="2023-06-10", state="expired")  # 2026-06-09
         cls.e2 = c(name="T-D-09", date_start="2023-06-01", state="expired")  # 2026-05-31

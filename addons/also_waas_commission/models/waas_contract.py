@@ -123,10 +123,9 @@ class WaasContract(models.Model):
 
     # ------------------------------------------------------------------ claw-back
     def _get_commission_end_date(self):
-        """Date the contract ended early: ``date_terminated`` when the contract engineer's
-        field exists and is set, else today."""
+        """Date the contract ended early: its ``date_terminated``, else today."""
         self.ensure_one()
-        return getattr(self, "date_terminated", False) or fields.Date.context_today(self)
+        return self.date_terminated or fields.Date.context_today(self)
 
     def _create_commission_clawbacks(self):
         """On early termination within the company's claw-back window, take back the

@@ -10,11 +10,8 @@ from .common import WaasCommissionCommon
 class TestClawback(WaasCommissionCommon):
     def _end(self, contract, state="terminated", months_after_start=3):
         end = contract.date_start + relativedelta(months=months_after_start)
-        vals = {"state": state}
-        if "date_terminated" in contract._fields:
-            vals["date_terminated"] = end
-        contract.write(vals)
-        contract.with_context(waas_test_end=end)._on_ended()
+        contract.write({"state": state, "date_terminated": end})
+        contract._on_ended()
 
     def _contract(self, months_ago=3):
         start = self.today - relativedelta(months=months_ago)

@@ -157,8 +157,7 @@ class TestSettlement(WaasCommissionCommon):
         self._settle()
         self.company.waas_commission_clawback = True
         self.c4.write({"state": "terminated", "date_start": self.today})
-        if "date_terminated" in self.c4._fields:
-            self.c4.date_terminated = self.today
+        self.c4.date_terminated = self.today
         self.c4._on_ended()
         clawback = self._lines(self.c4, "clawback")
         self.assertEqual(clawback.amount, -120.0)
