@@ -4,7 +4,7 @@ from datetime import timedelta
 from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.util import get_cc_module
 
-from odoo import _, api, fields, models, modules
+from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import formatLang
 
@@ -492,23 +492,14 @@ class WaasCreditCheck(models.Model):
 
     @api.model
     def _cron_expire(self, batch_size=1000):
-        """Daily: approvals whose validity lapsed become expired (in committed chunks)."""
+        """Daily: approvals whose validity lapsed become expired. One batch per call: it
+        reports its progress and the scheduler commits and calls again while some remain."""
         domain = [
             ("state", "=", "approved"),
             ("valid_until", "<", fields.Date.context_today(self)),
         ]
-        done = 0
-        remaining = self.search_count(domain)
-        while remaining:
-            checks = self.search(domain, limit=batch_size)
-            if not checks:
-                break
-            checks.write({"state": "expired"})
-            checks._waas_close_activities(_("Expired"))
-            done += len(checks)
-            remaining = max(remaining - len(checks), 0)
-            self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-            if not modules.module.current_test:
-                # Keep the chunks already expired if the worker is killed later on.
-                self.env.cr.commit()  # pylint: disable=invalid-commit
-        return done
+        checks = self.search(domain, limit=batch_size)
+        checks.write({"state": "expired"})
+        checks._waas_close_activities(_("Expired"))
+        self.env["ir.cron"]._notify_progress(done=len(checks), remaining=self.search_count(domain))
+        return len(checks)

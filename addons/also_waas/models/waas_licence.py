@@ -1,7 +1,7 @@
 import logging
 from datetime import timedelta
 
-from odoo import api, fields, models, modules
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
@@ -240,51 +240,42 @@ class WaasLicence(models.Model):
 
     @api.model
     def _cron_waas_marketplace_sync(self, batch_size=50):
-        """Scheduled action: send the pending licence changes whose (next) attempt is due,
-        by chunks that commit their progress. Rows are locked with SKIP LOCKED so several
-        workers never send the same licence twice at once."""
+        """Scheduled action: send the pending licence changes whose (next) attempt is due.
+        One batch per call: it reports its progress, and the scheduler commits it (what the
+        marketplace confirmed is kept; the calls cannot be rolled back) and calls again
+        while some remain. Rows are locked with SKIP LOCKED so several workers never send
+        the same licence twice at once."""
         if self.env["waas.marketplace"]._is_manual():
             return 0
         self.env["waas.licence"].flush_model()
-        done = 0
-        while True:
-            now = fields.Datetime.now()
-            rows = self.env.execute_query(
-                SQL(
-                    """
-                    SELECT id FROM waas_licence
-                     WHERE pending_action IS NOT NULL
-                       AND (next_attempt_at IS NULL OR next_attempt_at <= %(now)s)
-                     ORDER BY next_attempt_at NULLS FIRST, id
-                     LIMIT %(limit)s
-                       FOR UPDATE SKIP LOCKED
-                    """,
-                    now=now,
-                    limit=batch_size,
-                )
+        now = fields.Datetime.now()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT id FROM waas_licence
+                 WHERE pending_action IS NOT NULL
+                   AND (next_attempt_at IS NULL OR next_attempt_at <= %(now)s)
+                 ORDER BY next_attempt_at NULLS FIRST, id
+                 LIMIT %(limit)s
+                   FOR UPDATE SKIP LOCKED
+                """,
+                now=now,
+                limit=batch_size,
             )
-            if not rows:
-                break
-            licences = self.browse([row[0] for row in rows])
-            licences._waas_process()
-            licences.flush_recordset()
-            done += len(licences)
-            remaining = self.search_count(
-                [
-                    ("pending_action", "!=", False),
-                    "|",
-                    ("next_attempt_at", "=", False),
-                    ("next_attempt_at", "<=", now),
-                ]
-            )
-            self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-            if not modules.module.current_test:
-                # Commit each chunk: what the marketplace confirmed is kept even if the
-                # worker is stopped afterwards (the calls cannot be rolled back).
-                self.env.cr.commit()  # pylint: disable=invalid-commit
-            if not remaining:
-                break
-        return done
+        )
+        licences = self.browse([row[0] for row in rows])
+        licences._waas_process()
+        licences.flush_recordset()
+        remaining = self.search_count(
+            [
+                ("pending_action", "!=", False),
+                "|",
+                ("next_attempt_at", "=", False),
+                ("next_attempt_at", "<=", now),
+            ]
+        )
+        self.env["ir.cron"]._notify_progress(done=len(licences), remaining=remaining)
+        return len(licences)
 
     # ------------------------------------------------------------------ buttons
 

@@ -6,7 +6,7 @@ import tempfile
 import xlsxwriter
 from dateutil.relativedelta import relativedelta
 
-from odoo import _, api, fields, models, modules
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_date
 
@@ -17,6 +17,8 @@ FETCH_SIZE = 2000
 # A report whose e-mail failed is retried by the hourly cron this many times, then it
 # stays "failed" until someone presses Resend.
 MAX_SEND_ATTEMPTS = 48
+# Reports whose files the monthly job makes per call (each file may hold many rows).
+SELLOUT_BATCH = 10
 
 # The file layout is an interface with the manufacturers' partner programmes: column
 # names and order are fixed (never translated), new columns go at the end.
@@ -514,12 +516,15 @@ class WaasSelloutReport(models.Model):
         return date_from, date_from + relativedelta(day=31)
 
     @api.model
-    def _cron_monthly_sellout(self, today=None, companies=None):
-        """Scheduled action: last month's report of every approved manufacturer with
-        rows, per company, generated and sent. Reports already there are left alone."""
+    def _cron_monthly_sellout(self, today=None, companies=None, batch_size=SELLOUT_BATCH):
+        """Scheduled action: last month's report of every approved manufacturer with rows,
+        per company, generated and sent. The missing reports are created at once; their
+        files are made ``batch_size`` reports per call: the scheduler commits each batch
+        and calls again while some remain. Reports already generated are left alone."""
         date_from, date_to = self._previous_month(today)
+        companies = companies or self.env["res.company"].search([])
         todo = []
-        for company in companies or self.env["res.company"].search([]):
+        for company in companies:
             manufacturers = self._manufacturers_with_rows(company, date_from, date_to).filtered(
                 lambda p: p.waas_approval_state == "approved"
             )
@@ -540,8 +545,15 @@ class WaasSelloutReport(models.Model):
                 }
                 for manufacturer in manufacturers - existing.manufacturer_id
             ]
-        reports = self.create(todo)
-        for done, report in enumerate(reports, start=1):
+        self.create(todo)
+        to_generate = [
+            ("company_id", "in", companies.ids),
+            ("date_from", "=", date_from),
+            ("date_to", "=", date_to),
+            ("generated_on", "=", False),
+        ]
+        reports = self.search(to_generate, limit=batch_size, order="id")
+        for report in reports:
             report._generate_files()
             if report.manufacturer_id._waas_sellout_recipient():
                 report.sent_by_id = self.env.user
@@ -554,7 +566,9 @@ class WaasSelloutReport(models.Model):
                         manufacturer=report.manufacturer_id.display_name,
                     )
                 )
-            self._commit_progress(done, len(reports) - done)
+        self.env["ir.cron"]._notify_progress(
+            done=len(reports), remaining=self.search_count(to_generate)
+        )
         return reports
 
     @api.model
@@ -579,9 +593,9 @@ class WaasSelloutReport(models.Model):
                     )
                 )
         retry = self.search([("state", "=", "failed"), ("send_attempts", "<", MAX_SEND_ATTEMPTS)])
-        for done, report in enumerate(retry, start=1):
+        for report in retry:
             report._retry_mail()
-            self._commit_progress(done, len(retry) - done)
+        self.env["ir.cron"]._notify_progress(done=len(queued) + len(retry), remaining=0)
         return True
 
     def _retry_mail(self):
@@ -596,13 +610,6 @@ class WaasSelloutReport(models.Model):
             self.write({"state": "queued", "send_attempts": self.send_attempts + 1})
         elif self.manufacturer_id._waas_sellout_recipient():
             self._queue_mail()
-
-    @api.model
-    def _commit_progress(self, done, remaining):
-        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-        if not modules.module.current_test:
-            # Each report is finished on its own: keep it even if a later one fails.
-            self.env.cr.commit()  # pylint: disable=invalid-commit
 
     def _mail_period(self):
         """The period as shown in the e-mail, in the recipient's language."""

@@ -78,6 +78,21 @@ class WaasCommon(BaseCommon):
         cls._setup_waas_catalogue()
         cls._setup_waas_partners()
 
+    # ------------------------------------------------------------------ scheduled jobs
+    def _run_cron_batches(self, xmlid, method, max_calls=50, **kwargs):
+        """Run a scheduled job as Odoo's cron runner does (``ir.cron._run_job``): call it
+        with a progress record in its context, once per batch, until it reports nothing
+        remaining. Returns the number of calls; a job that never ends fails the test."""
+        cron = self.env.ref(xmlid)
+        model = self.env[cron.model_id.model]
+        for calls in range(1, max_calls + 1):
+            progress = cron._add_progress()[1]
+            getattr(model.with_context(ir_cron_progress_id=progress.id), method)(**kwargs)
+            if not progress.remaining:
+                return calls
+        self.fail(f"{method} still reports records remaining after {max_calls} calls")
+        return max_calls
+
     # ------------------------------------------------------------------ users
     @classmethod
     def _setup_waas_users(cls):

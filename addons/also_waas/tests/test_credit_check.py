@@ -182,11 +182,18 @@ class TestCreditCheck(RollbackOnRaiseMixin, WaasCommon):
         order_2 = self._create_waas_order(partner=self.customer_be)
         fresh = self._request(order_2)
         fresh.with_user(self.user_credit).action_approve()
-        check.write({"valid_until": self.today - timedelta(days=1)})
+        order_3 = self._create_waas_order(partner=self.customer_be)
+        lapsed_too = self._request(order_3)
+        lapsed_too.with_user(self.user_credit).action_approve()
+        (check | lapsed_too).write({"valid_until": self.today - timedelta(days=1)})
         # Lapsed: no longer valid, even before the cron ran.
         self.assertEqual(self.order.waas_credit_state, "expired")
-        self.env["waas.credit.check"]._cron_expire(batch_size=1)
-        self.assertEqual(check.state, "expired")
+        # One batch of one per call: the scheduler calls it again while some remain.
+        calls = self._run_cron_batches(
+            "also_waas.waas_credit_check_cron_expire", "_cron_expire", batch_size=1
+        )
+        self.assertEqual(calls, 2)
+        self.assertEqual((check | lapsed_too).mapped("state"), ["expired", "expired"])
         self.assertEqual(fresh.state, "approved")
         self.assertEqual(self.order.waas_credit_state, "expired")
         # The last valid day still counts.

@@ -4,7 +4,7 @@ from collections import defaultdict
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import Command, _, api, fields, models, modules, tools
+from odoo import Command, _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from odoo.addons.also_waas.models.waas_contract import NO_CHATTER_CONTEXT
@@ -447,20 +447,16 @@ class WaasCommissionLine(models.Model):
     @api.model
     def _cron_settle(self, batch_size=200):
         """Scheduled action "WaaS: settle commissions": every line up to the end of the
-        previous month, in chunks of resellers committed one by one."""
+        previous month. One batch of resellers per call: the scheduler commits it and calls
+        again while resellers remain (their settled lines are no longer "to settle", so a
+        call after a crash continues where the last committed batch stopped)."""
         date_to = fields.Date.context_today(self).replace(day=1) - relativedelta(days=1)
         groups = self._read_group(self._get_settle_domain(date_to), ["reseller_id"])
-        resellers = [reseller for (reseller,) in groups]
-        done = 0
-        for start in range(0, len(resellers), batch_size):
-            chunk = self.env["res.partner"].concat(*resellers[start : start + batch_size])
-            self._settle(date_to, resellers=chunk)
-            done += len(chunk)
-            self.env["ir.cron"]._notify_progress(done=done, remaining=len(resellers) - done)
-            if not modules.module.current_test:
-                # Commit each chunk: a crash later keeps the bills made so far, and their
-                # lines are no longer "to settle", so a rerun continues where it stopped.
-                self.env.cr.commit()  # pylint: disable=invalid-commit
+        resellers = self.env["res.partner"].concat(*(reseller for (reseller,) in groups))
+        batch = resellers[:batch_size]
+        if batch:
+            self._settle(date_to, resellers=batch)
+        self.env["ir.cron"]._notify_progress(done=len(batch), remaining=len(resellers) - len(batch))
         return True
 
     # ------------------------------------------------------------------ statements

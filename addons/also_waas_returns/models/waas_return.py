@@ -1,7 +1,7 @@
 from collections import defaultdict
 from datetime import timedelta
 
-from odoo import SUPERUSER_ID, Command, _, api, fields, models, modules
+from odoo import SUPERUSER_ID, Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 # A contract has at most one return in these states at a time.
@@ -1009,36 +1009,25 @@ class WaasReturn(models.Model):
     @api.model
     def _cron_remind_overdue_self_returns(self, limit=CRON_CHUNK):
         """Daily: a reminder activity on each self-return whose expected-by date passed
-        while devices are still expected (once per expected-by date)."""
+        while devices are still expected (once per expected-by date). One batch per call:
+        the scheduler commits it and calls again while some remain."""
         domain = [
             ("method", "=", "self_return"),
             ("state", "in", ("scheduled", "partial")),
             ("expected_date", "<", fields.Date.context_today(self)),
             ("reminder_date", "=", False),
         ]
-        done = 0
-        while True:
-            rets = self.search(domain, limit=limit, order="expected_date, id")
-            if not rets:
-                break
-            notes = {
-                ret.id: self.env._(
-                    "The end customer's self-return was expected by %(date)s and %(count)s "
-                    "device(s) are still not received: remind the customer.",
-                    date=ret.expected_date,
-                    count=ret.device_count - ret.received_count,
-                )
-                for ret in rets
-            }
-            rets._create_activities(_("Self-return overdue"), notes)
-            rets.write({"reminder_date": fields.Date.context_today(self)})
-            done += len(rets)
-            remaining = self.search_count(domain)
-            self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-            if not modules.module.current_test:
-                # Commit each chunk so that a crash does not redo (and duplicate) the
-                # reminders already scheduled.
-                self.env.cr.commit()  # pylint: disable=invalid-commit
-            if len(rets) < limit:
-                break
+        rets = self.search(domain, limit=limit, order="expected_date, id")
+        notes = {
+            ret.id: self.env._(
+                "The end customer's self-return was expected by %(date)s and %(count)s "
+                "device(s) are still not received: remind the customer.",
+                date=ret.expected_date,
+                count=ret.device_count - ret.received_count,
+            )
+            for ret in rets
+        }
+        rets._create_activities(_("Self-return overdue"), notes)
+        rets.write({"reminder_date": fields.Date.context_today(self)})
+        self.env["ir.cron"]._notify_progress(done=len(rets), remaining=self.search_count(domain))
         return True
