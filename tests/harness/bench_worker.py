@@ -365,23 +365,43 @@ def floor_invoices(env, n, meter):
 
 
 def invoice_run(env, n, meter):
-    """Our monthly invoice run as accounting starts it: the wizard, all companies."""
-    wizard = env["waas.invoice.run"].create({"company_ids": [(6, 0, env.user.company_ids.ids)]})
+    """Our monthly invoice run as accounting starts it: the wizard, all companies, run
+    again (each run its own request, committed) until nothing is left due."""
+    invoices = 0
     with meter:
-        wizard.action_run()
-        env.cr.commit()
-    return {"invoices": wizard.invoice_count}
+        while True:
+            wizard = env["waas.invoice.run"].create(
+                {"company_ids": [(6, 0, env.user.company_ids.ids)]}
+            )
+            wizard.action_run()
+            env.cr.commit()
+            invoices += wizard.invoice_count
+            if not wizard.remaining_count:
+                break
+    return {"invoices": invoices}
 
 
 def cron_run(env, n, meter):
-    """The scheduled action, as one Odoo cron worker runs it (row locks, chunk commits).
-    ``BENCH_START_AT`` (epoch seconds): workers started together begin their run then."""
+    """The scheduled action as Odoo's cron runner drives it (``ir.cron._run_job``): one
+    batch per call with its progress record, a commit after each, called again while
+    contracts remain. ``BENCH_START_AT`` (epoch seconds): workers started together begin
+    their run then."""
     start_at = float(os.environ.get("BENCH_START_AT") or 0)
     time.sleep(max(0.0, start_at - time.time()))
+    cron = env.ref("also_waas.waas_invoice_run_cron")
+    contracts = env["waas.contract"]
+    invoices = 0
     with meter:
-        moves = env["waas.contract"]._waas_invoice_run()
-        env.cr.commit()
-    return {"invoices": len(moves)}
+        while True:
+            progress = cron._add_progress()[1]
+            env.cr.commit()
+            job = contracts.with_context(ir_cron_progress_id=progress.id)
+            invoices += job._cron_waas_invoice_run()
+            env.cr.commit()
+            env.invalidate_all()
+            if not progress.remaining:
+                break
+    return {"invoices": invoices}
 
 
 def oca_run(env, n, meter):

@@ -4,11 +4,11 @@ Usage: python3 fault_worker.py ACTION DB BATCH N -- <odoo config arguments>
 
 ACTION is ``prepare`` (N committed active contracts of the reseller "Fault Reseller BATCH",
 started last month, so two monthly periods are due each), ``invoice`` (the invoice run
-of that reseller's contracts with chunks of N contracts, as a cron worker runs it: a commit
-per chunk), ``prepare_commission`` (N such contracts with a commission line each) or
-``settle`` (the settlement wizard of that reseller, confirmed as one user does it),
-``prepare_pickup`` (N such contracts ended, their returns set up as secure pickups) or
-``confirm_pickup`` (those pickups confirmed, as one user does it). Prints
+of that reseller's contracts in batches of N contracts, as Odoo's cron runner drives the
+scheduled action: a commit per batch), ``prepare_commission`` (N such contracts with a
+commission line each) or ``settle`` (the settlement wizard of that reseller, confirmed as one
+user does it), ``prepare_pickup`` (N such contracts ended, their returns set up as secure
+pickups) or ``confirm_pickup`` (those pickups confirmed, as one user does it). Prints
 one JSON line with what it did, so the parent can tell which process did the work.
 """
 
@@ -75,12 +75,32 @@ def prepare(env, batch, n):
 
 
 def invoice(env, batch, chunk):
+    """The invoice run as Odoo's cron runner drives the scheduled action: one batch per
+    transaction, committed, called again while contracts remain; a serialization conflict
+    with the other run rolls the batch back and calls again (the action re-triggers)."""
+    from psycopg2.errors import SerializationFailure  # noqa: PLC0415
+
     res = reseller(env, batch)
-    moves = env["waas.contract"]._waas_invoice_run(
-        chunk_size=chunk, domain=[("reseller_id", "=", res.id)]
-    )
+    contracts = env["waas.contract"]
+    domain = [("reseller_id", "=", res.id)]
+    today = date.today()
+    invoices = 0
+    while True:
+        try:
+            ids, moves, _remaining = contracts._waas_invoice_batch(
+                today, limit=chunk, domain=domain
+            )
+        except SerializationFailure:
+            env.cr.rollback()
+            env.invalidate_all(flush=False)
+            continue
+        if not ids:
+            break
+        invoices += len(moves)
+        env.cr.commit()
+        env.invalidate_all()
     env.cr.commit()
-    return {"invoices": len(moves)}
+    return {"invoices": invoices}
 
 
 def prepare_commission(env, batch, n):

@@ -24,7 +24,7 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 from psycopg2 import errors as pg_errors
 
-from odoo import SUPERUSER_ID, Command, _, api, fields, models, modules
+from odoo import SUPERUSER_ID, Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_date
 
@@ -54,11 +54,12 @@ IMPORT_FIELDS = frozenset(
 MAX_TOTAL_MONTHS = 36
 # The portal offers to book the return of the devices this many days before the end.
 ENDING_SOON_DAYS = 90
-# Contracts per chunk: one batched invoice create and one commit per chunk.
+# Contracts per batch of the invoice run: one batched invoice create, one commit (by the
+# cron runner) per batch.
 INVOICE_RUN_CHUNK_SIZE = 500
-# How often a chunk is retried when a concurrent run committed the same rows between our
-# snapshot and our lock (REPEATABLE READ serialization failure).
-INVOICE_RUN_MAX_RETRIES = 5
+# Contracts the invoice run wizard invoices within its own request; the scheduled run
+# continues with the rest.
+INVOICE_RUN_WIZARD_LIMIT = 5000
 # No chatter message, no tracking and no follower on the invoices of a run.
 NO_CHATTER_CONTEXT = {
     "tracking_disable": True,
@@ -807,54 +808,51 @@ class WaasContract(models.Model):
         return moves
 
     @api.model
-    def _waas_invoice_run(
-        self, date=None, companies=None, chunk_size=INVOICE_RUN_CHUNK_SIZE, domain=None
+    def _waas_invoice_batch(
+        self, date, companies=None, limit=INVOICE_RUN_CHUNK_SIZE, domain=None, exclude_ids=()
     ):
-        """Invoice every due contract period up to ``date`` (default today) for
-        ``companies`` (default all; ``domain`` narrows the contracts), chunk by chunk.
-        Outside tests each chunk is committed, so a run stopped half-way resumes where it
-        stopped; concurrent runs share the work through row locks. Returns the invoices
-        created by this run."""
+        """One batch of the invoice run: lock at most ``limit`` due contracts (those another
+        transaction holds are skipped), invoice every due period of them up to ``date``.
+        Returns ``(contract ids, invoices, contracts still due)``. Nothing is committed
+        here: the caller's transaction (the cron runner, an HTTP request) is the unit."""
+        ids = self._waas_lock_due_contract_ids(date, companies, limit, exclude_ids, domain)
+        moves = self.browse(ids)._waas_invoice_chunk(date)
+        remaining = self._waas_count_due(date, companies, set(exclude_ids).union(ids), domain)
+        return ids, moves, remaining
+
+    @api.model
+    def _waas_invoice_run(
+        self,
+        date=None,
+        companies=None,
+        chunk_size=INVOICE_RUN_CHUNK_SIZE,
+        domain=None,
+        max_contracts=None,
+    ):
+        """Invoice the due contract periods up to ``date`` (default today) for ``companies``
+        (default all; ``domain`` narrows the contracts), batch by batch in the current
+        transaction, at most ``max_contracts`` contracts (default: all). Concurrent runs
+        share the work through row locks. Returns the invoices created."""
         date = fields.Date.to_date(date) or fields.Date.context_today(self)
-        # No commit in tests, nor while modules are loading (demo data calls the run).
-        testing = modules.module.current_test or not self.env.registry.ready
-        cr = self.env.cr
         processed = set()
         move_ids = []
-        done = retries = 0
-        while True:
-            try:
-                ids = self._waas_lock_due_contract_ids(
-                    date, companies, chunk_size, processed, domain
-                )
-                if not ids:
-                    break
-                moves = self.browse(ids)._waas_invoice_chunk(date)
-                remaining = self._waas_count_due(date, companies, processed.union(ids), domain)
-            except pg_errors.SerializationFailure:
-                # Another run committed some of these contracts after our snapshot was
-                # taken: start a new transaction and select again.
-                if testing or retries >= INVOICE_RUN_MAX_RETRIES:
-                    raise
-                retries += 1
-                cr.rollback()
-                self.env.invalidate_all(flush=False)
-                continue
-            retries = 0
+        while max_contracts is None or len(processed) < max_contracts:
+            limit = chunk_size
+            if max_contracts is not None:
+                limit = min(chunk_size, max_contracts - len(processed))
+            ids, moves, remaining = self._waas_invoice_batch(
+                date, companies, limit, domain, processed
+            )
+            if not ids:
+                break
             processed.update(ids)
             move_ids += moves.ids
-            done += len(ids)
-            self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-            if not testing:
-                # Commit each chunk: its invoices and schedules are final, a crash later
-                # loses nothing and the next run resumes after it.
-                cr.commit()  # pylint: disable=invalid-commit
             # Keep memory flat whatever the number of contracts.
             self.env.invalidate_all()
             _logger.info(
                 "WaaS invoice run up to %s: %s contracts done, %s remaining, %s invoices",
                 date,
-                done,
+                len(processed),
                 remaining,
                 len(move_ids),
             )
@@ -1648,33 +1646,46 @@ class WaasContract(models.Model):
 
     # ------------------------------------------------------------------ scheduled actions
     @api.model
-    def _cron_waas_invoice_run(self):
-        """Scheduled action "WaaS: monthly invoice run": every company, up to today."""
-        self._waas_invoice_run()
+    def _cron_waas_invoice_run(self, chunk_size=INVOICE_RUN_CHUNK_SIZE):
+        """Scheduled action "WaaS: monthly invoice run", every company, up to today. One
+        batch per call: it reports its progress and returns; Odoo's cron runner commits it
+        and calls again while contracts remain, so a run stopped half-way loses at most one
+        uncommitted batch and the next call continues. Row locks let a manual run go on at
+        the same time. Returns the number of invoices created."""
+        date = fields.Date.context_today(self)
+        try:
+            with self.env.cr.savepoint():
+                ids, moves, remaining = self._waas_invoice_batch(date, limit=chunk_size)
+        except pg_errors.SerializationFailure:
+            # Another run committed some of these contracts after this transaction's
+            # snapshot: nothing of the batch is kept; call again at once (new snapshot).
+            self.env.invalidate_all(flush=False)
+            self.env.ref("also_waas.waas_invoice_run_cron")._trigger()
+            ids, moves = [], self.env["account.move"]
+            remaining = self._waas_count_due(date)
+        self.env["ir.cron"]._notify_progress(done=len(ids), remaining=remaining)
+        _logger.info(
+            "WaaS invoice run up to %s: %s contracts invoiced (%s invoices), %s remaining",
+            date,
+            len(ids),
+            len(moves),
+            remaining,
+        )
+        return len(moves)
 
     @api.model
     def _cron_waas_expire(self, batch_size=500):
-        """Scheduled action: expire the active contracts whose end has passed, by chunks
-        that commit their progress (a killed run resumes where it stopped)."""
+        """Scheduled action: expire the active contracts whose end has passed. One batch
+        per call: the cron runner commits it and calls again while some remain (a killed
+        run continues with what is still active)."""
         today = fields.Date.context_today(self)
         domain = [("state", "=", "active"), ("date_end", "<", today)]
-        done = 0
-        while True:
-            contracts = self.search(domain, limit=batch_size, order="date_end, id")
-            if not contracts:
-                break
-            contracts._waas_expire()
-            done += len(contracts)
-            remaining = self.search_count(domain)
-            self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-            if not modules.module.current_test:
-                # Commit each chunk so the work survives a crash or a timeout of the cron
-                # worker; the next run continues with what is still active.
-                self.env.cr.commit()  # pylint: disable=invalid-commit
-            if not remaining:
-                break
-        _logger.info("WaaS expiry: %s contract(s) expired", done)
-        return done
+        contracts = self.search(domain, limit=batch_size, order="date_end, id")
+        contracts._waas_expire()
+        remaining = self.search_count(domain)
+        self.env["ir.cron"]._notify_progress(done=len(contracts), remaining=remaining)
+        _logger.info("WaaS expiry: %s contract(s) expired, %s remaining", len(contracts), remaining)
+        return len(contracts)
 
     # ------------------------------------------------------------------ portal
     # What the end customer and the reseller see and do on the contract in the portal.

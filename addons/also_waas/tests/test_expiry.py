@@ -50,8 +50,14 @@ class TestExpiry(WaasOpsCommon):
         for days in range(1, 6):
             contracts |= self._contract_ending(self.today - timedelta(days=days))
         hook = self._count_hook("_on_ended")
-        done = self.env["waas.contract"]._cron_waas_expire(batch_size=2)
-        self.assertGreaterEqual(done, 5)
+        due = self.env["waas.contract"].search_count(
+            [("state", "=", "active"), ("date_end", "<", self.today)]
+        )
+        # One batch of two per call; the runner calls again while some remain.
+        calls = self._run_cron_batches(
+            "also_waas.waas_contract_cron_expire", "_cron_waas_expire", batch_size=2
+        )
+        self.assertEqual(calls, -(-due // 2))
         self.assertEqual(set(contracts.mapped("state")), {"expired"})
         self.assertEqual(len(contracts.activity_ids), 5)
         # Each chunk ended once, no contract twice.

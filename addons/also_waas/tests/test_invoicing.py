@@ -1,10 +1,11 @@
 from datetime import date, timedelta
+from unittest.mock import patch
 
 from dateutil.relativedelta import relativedelta
 from psycopg2.errors import UniqueViolation
 
 from odoo import SUPERUSER_ID, Command, api, fields
-from odoo.tests import Form, TransactionCase, tagged
+from odoo.tests import Form, RecordCapturer, TransactionCase, tagged
 from odoo.tools import mute_logger
 
 from .common import WaasCommon
@@ -315,6 +316,44 @@ class TestInvoicing(InvoicingCommon):
         self.env.ref("also_waas.waas_invoice_run_cron").method_direct_trigger()
         self.assertEqual(len(contract.invoice_ids), 3)
         self.assertEqual(contract.date_next_invoice, contract.date_start + relativedelta(months=3))
+
+    def test_cron_one_batch_per_call(self):
+        """The scheduled run invoices one batch per call and reports what remains: the
+        cron runner commits each batch and calls again until nothing is due."""
+        today = fields.Date.context_today(self.env.user)
+        contracts = self.env["waas.contract"]
+        for _i in range(5):
+            contracts |= self._contract(date_start=today - relativedelta(months=1))
+        due = self.env["waas.contract"]._waas_count_due(today)
+        calls = self._run_cron_batches(
+            "also_waas.waas_invoice_run_cron", "_cron_waas_invoice_run", chunk_size=2
+        )
+        self.assertEqual(calls, -(-due // 2))
+        self.assertEqual(set(contracts.mapped("invoiced_periods")), {2})
+        self.assertFalse(self.env["waas.contract"]._waas_count_due(today))
+
+    def test_wizard_bounded_rest_in_background(self):
+        """The wizard invoices a bounded number of contracts in its request and leaves the
+        rest (due up to today) to the scheduled run, which it starts."""
+        today = fields.Date.context_today(self.env.user)
+        for _i in range(3):
+            self._contract(date_start=today - relativedelta(months=1))
+        due = self.env["waas.contract"]._waas_count_due(today, self.company)
+        cron = self.env.ref("also_waas.waas_invoice_run_cron")
+        wizard = self.env["waas.invoice.run"].create(
+            {"date": today, "company_ids": [Command.set(self.company.ids)]}
+        )
+        with (
+            patch("odoo.addons.also_waas.wizards.waas_invoice_run.INVOICE_RUN_WIZARD_LIMIT", 2),
+            RecordCapturer(
+                self.env["ir.cron.trigger"].sudo(), [("cron_id", "=", cron.id)]
+            ) as triggers,
+        ):
+            wizard.action_run()
+        self.assertEqual(wizard.contract_count, 2)
+        self.assertEqual(wizard.remaining_count, due - 2)
+        self.assertTrue(wizard.background)
+        self.assertEqual(triggers.records.cron_id, cron)
 
 
 @tagged("post_install", "-at_install")

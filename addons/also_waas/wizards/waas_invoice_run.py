@@ -1,6 +1,8 @@
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.waas_contract import INVOICE_RUN_WIZARD_LIMIT
+
 
 class WaasInvoiceRun(models.TransientModel):
     _name = "waas.invoice.run"
@@ -31,6 +33,17 @@ class WaasInvoiceRun(models.TransientModel):
     )
     invoice_count = fields.Integer(string="Invoices Created", readonly=True)
     contract_count = fields.Integer(string="Contracts Invoiced", readonly=True)
+    remaining_count = fields.Integer(
+        string="Contracts Still Due",
+        readonly=True,
+        help="Due contracts this run left to the scheduled invoice run (it invoices a "
+        "bounded number of contracts at once).",
+    )
+    background = fields.Boolean(
+        string="Continues in the Background",
+        readonly=True,
+        help="The scheduled invoice run was started for the contracts still due up to today.",
+    )
 
     @api.constrains("company_ids")
     def _check_company_ids(self):
@@ -45,8 +58,10 @@ class WaasInvoiceRun(models.TransientModel):
                 )
 
     def action_run(self):
-        """Button "Create Invoices": invoice every due contract period up to the date for
-        the chosen companies, then show what was created."""
+        """Button "Create Invoices": invoice the due contract periods up to the date for
+        the chosen companies, at most ``INVOICE_RUN_WIZARD_LIMIT`` contracts within this
+        request, then show what was created. What is still due up to today is left to the
+        scheduled invoice run, started at once; a later date needs another run."""
         self.ensure_one()
         if not self.company_ids:
             raise UserError(_("Choose at least one company."))
@@ -54,18 +69,22 @@ class WaasInvoiceRun(models.TransientModel):
         # sudo: accountants start the run but only read contracts; the run itself writes
         # nothing but the contracts' invoicing schedule and the standard invoices, and is
         # restricted to the companies of the user (checked above).
-        moves = (
-            self.env["waas.contract"]
-            .sudo()
-            .with_context(allowed_company_ids=companies.ids)
-            ._waas_invoice_run(date=self.date, companies=companies)
+        contracts = self.env["waas.contract"].sudo().with_context(allowed_company_ids=companies.ids)
+        moves = contracts._waas_invoice_run(
+            date=self.date, companies=companies, max_contracts=INVOICE_RUN_WIZARD_LIMIT
         )
+        remaining = contracts._waas_count_due(self.date, companies)
+        background = bool(remaining) and self.date <= fields.Date.context_today(self)
+        if background:
+            self.env.ref("also_waas.waas_invoice_run_cron").sudo()._trigger()
         self.write(
             {
                 "state": "done",
                 "move_ids": [Command.set(moves.ids)],
                 "invoice_count": len(moves),
                 "contract_count": len(moves.waas_contract_id),
+                "remaining_count": remaining,
+                "background": background,
             }
         )
         return {
