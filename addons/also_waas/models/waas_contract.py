@@ -311,15 +311,6 @@ class WaasContract(models.Model):
             contract.invoice_count = counts.get(contract.id, 0)
 
     # ------------------------------------------------------------------ CRUD
-    def init(self):
-        res = super().init()
-        # Contracts that existed before the invoicing schedule: start at their first period.
-        self.env.cr.execute(
-            "UPDATE waas_contract SET date_next_invoice = date_start"
-            " WHERE date_next_invoice IS NULL AND COALESCE(invoiced_periods, 0) = 0"
-        )
-        return res
-
     @api.model_create_multi
     def create(self, vals_list):
         """Number new contracts from the ``waas.contract`` sequence (dated on their start,

@@ -20,3 +20,4 @@ from . import test_guard_licence
 from . import test_guard_roles
 from . import test_guard_signature
 from . import test_guard_renewal
+from . import test_migrations

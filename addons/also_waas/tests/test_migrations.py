@@ -1,0 +1,45 @@
+"""The data fixes of ``migrations/``: run on an update from an older version only."""
+
+import importlib.util
+
+from odoo.tests import tagged
+from odoo.tools.misc import file_path
+
+from .common import WaasCommon
+
+
+def _load_migration(version, stage):
+    path = file_path(f"also_waas/migrations/{version}/{stage}-migrate.py")
+    spec = importlib.util.spec_from_file_location(f"also_waas_{stage}_{version}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@tagged("post_install", "-at_install")
+class TestMigrations(WaasCommon):
+    def _set_schedule(self, contract, periods):
+        """The contract as an older version left it: no next invoice date."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE waas_contract SET date_next_invoice = NULL, invoiced_periods = %s"
+            " WHERE id = %s",
+            [periods, contract.id],
+        )
+        contract.invalidate_recordset(["date_next_invoice", "invoiced_periods"])
+
+    def test_18_0_1_0_1_schedule_of_older_contracts(self):
+        migration = _load_migration("18.0.1.0.1", "post")
+        fresh = self._create_contract(name="TST-MIG-00001")
+        invoiced = self._create_contract(name="TST-MIG-00002", date_start="2026-02-01")
+        self._set_schedule(fresh, 0)
+        self._set_schedule(invoiced, 2)
+
+        migration.migrate(self.env.cr, False)  # a new install: nothing to fix
+        self.assertFalse(fresh.date_next_invoice)
+
+        migration.migrate(self.env.cr, "18.0.1.0.0")
+        (fresh | invoiced).invalidate_recordset(["date_next_invoice"])
+        self.assertEqual(fresh.date_next_invoice, fresh.date_start)
+        # A contract with invoiced periods is not guessed at.
+        self.assertFalse(invoiced.date_next_invoice)
