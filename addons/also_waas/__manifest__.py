@@ -1,3 +1,5 @@
+# Copyright 2026 ALSO Holding AG
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 {
     "name": "ALSO Workplace as a Service",
     "summary": "Rent workplaces (hardware bundles and Microsoft 365 licences) through resellers",
@@ -15,7 +17,7 @@
         "portal",
         "base_vat",
     ],
-    "external_dependencies": {"python": ["python-stdnum", "xlsxwriter"]},
+    "external_dependencies": {"python": ["python-stdnum", "requests", "xlsxwriter"]},
     "data": [
         "security/also_waas_security.xml",
         "security/waas_portal_security.xml",

@@ -1,3 +1,5 @@
+# Copyright 2026 ALSO Holding AG
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 {
     "name": "ALSO WaaS Returns",
     "summary": "End-of-contract returns: self-return or secure pickup, certified data wiping",
