@@ -19,10 +19,16 @@ bench:
 lint:
 	ruff check addons tests && ruff format --check addons tests && $(PYTHON) -m pylint --rcfile=.pylintrc addons/also_waas addons/also_waas_commission addons/also_waas_returns tests/addons/also_waas_scenarios
 
-## Python packages of the suite (Odoo 18.0 Community itself must already be installed)
+## Python packages of the suite (Odoo 18.0 Community itself must already be installed): the
+## test and style tools of requirements.txt, then the external_dependencies of the addons'
+## manifests (listed by manifestoo). The addons themselves are not pip-installed: an installed
+## odoo-addon-* package (even editable) comes first in odoo.addons and would shadow addons/.
 setup:
 	$(PYTHON) tests/harness/check_platform.py
 	$(PYTHON) -m pip install -r requirements.txt
+	mkdir -p .cache
+	$(PYTHON) -m manifestoo -d addons -d tests/addons list-external-dependencies python > .cache/addons-requirements.txt
+	$(PYTHON) -m pip install -r .cache/addons-requirements.txt
 
 ## Refresh i18n/<addon>.pot and merge new terms into i18n/nl.po (see tests/harness/i18n_sync.py)
 i18n:

@@ -17,7 +17,7 @@
         "portal",
         "base_vat",
     ],
-    "external_dependencies": {"python": ["python-stdnum", "requests", "xlsxwriter"]},
+    "external_dependencies": {"python": ["python-stdnum>=1.19", "requests", "xlsxwriter>=3.0"]},
     "data": [
         "security/also_waas_security.xml",
         "security/waas_portal_security.xml",

@@ -10,7 +10,7 @@
     "author": "ALSO WaaS team",
     "license": "LGPL-3",
     "depends": ["also_waas"],
-    "external_dependencies": {"python": ["xlsxwriter"]},
+    "external_dependencies": {"python": ["xlsxwriter>=3.0"]},
     "data": [
         "security/also_waas_commission_security.xml",
         "security/ir.model.access.csv",

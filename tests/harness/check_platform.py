@@ -2,9 +2,11 @@
 
 Odoo 18.0 Community is on no package registry: without it, stop at once (exit 2) with one
 line saying where it comes from. Browser tours need Chromium: on Debian, as root, install
-it with apt when it is missing; otherwise say how.
+it with apt when it is missing; otherwise say how. An addon of ours installed by pip would
+shadow the working tree: say so and stop.
 """
 
+import importlib.metadata
 import os
 import shutil
 import subprocess
@@ -28,7 +30,27 @@ def ensure_chromium():
     sys.exit(2)
 
 
+def refuse_installed_addons():
+    """A pip-installed odoo-addon-<addon> (wheel or editable) lives in site-packages'
+    odoo/addons, which comes before the addons path: Odoo would load it instead of the
+    repository's addons."""
+    installed = []
+    for addon in h.OUR_ADDONS + h.SCENARIO_ADDONS:
+        try:
+            importlib.metadata.distribution(f"odoo-addon-{addon}")
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        installed.append(f"odoo-addon-{addon}")
+    if installed:
+        h.say(
+            f"{', '.join(installed)} installed by pip would hide addons/ from Odoo: "
+            f"pip uninstall {' '.join(installed)}"
+        )
+        sys.exit(2)
+
+
 if __name__ == "__main__":
     version = h.require_odoo()
     h.say(f"Odoo {version} found")
+    refuse_installed_addons()
     ensure_chromium()
