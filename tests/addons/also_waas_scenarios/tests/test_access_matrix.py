@@ -1,38 +1,27 @@
-"""The access matrix of the README's "Security" section, checked cell by cell.
+"""The access matrix, checked cell by cell.
 
-The README table is the single written statement of who may do what: this test parses
-it, creates one user per role and compares every (role, model, operation) with what the
-ORM allows that user. Portal cells "r (own)" are also checked on records of reseller A,
+``access_table.py`` is the single written statement of who may do what (the README's
+"Security" section shows the same table; ``make test`` checks that it does): this test
+reads it, creates one user per role and compares every (role, model, operation) with what
+the ORM allows that user. Portal cells "r (own)" are also checked on records of reseller A,
 reseller B and an end customer; multi-company isolation is checked on a second company.
 """
 
 import logging
-import os
 import re
 
 from odoo import Command
-from odoo.modules.module import get_module_path
 from odoo.tests import Form, new_test_user, tagged
 
 from odoo.addons.also_waas.tests.common import WaasCommon
+
+from .access_table import ACCESS, ROLES, ROUTES
 
 _logger = logging.getLogger(__name__)
 
 ADDONS = ("also_waas", "also_waas_commission", "also_waas_returns")
 # Models of other modules that the table also covers (WaaS quotations are sale orders).
 EXTRA_MODELS = ("sale.order",)
-ROLES = (
-    "internal",
-    "waas_user",
-    "waas_manager",
-    "credit_controller",
-    "product_manager",
-    "commission_manager",
-    "accountant",
-    "reseller_a",
-    "reseller_b",
-    "end_customer",
-)
 PORTAL_ROLES = ("reseller_a", "reseller_b", "end_customer")
 OPERATIONS = {"r": "read", "c": "create", "w": "write", "u": "unlink"}
 ROUTE_AUDIENCES = {
@@ -42,56 +31,14 @@ ROUTE_AUDIENCES = {
 CELL_RE = re.compile(r"^(?P<ops>-|r?c?w?u?)(?:\s*\((?P<scope>own|none)\))?$")
 
 
-def _security_tables():
-    """The tables of the README's "## Security" section, each as [header, *rows]."""
-    root = os.path.normpath(os.path.join(get_module_path("also_waas_scenarios"), "..", "..", ".."))
-    path = os.path.join(root, "README.md")
-    if not os.path.isfile(path):
-        raise AssertionError(f"README.md not found at {path}")
-    with open(path, encoding="utf-8") as readme:
-        lines = readme.read().splitlines()
-    try:
-        start = next(i for i, line in enumerate(lines) if line.strip() == "## Security")
-    except StopIteration:
-        raise AssertionError("README.md has no '## Security' section (access matrix)") from None
-    tables, rows = [], []
-    for line in [*lines[start + 1 :], ""]:
-        if line.startswith("## "):
-            break
-        if line.strip().startswith("|"):
-            rows.append([cell.strip().strip("`") for cell in line.strip().strip("|").split("|")])
-        elif rows:
-            header, _separator, *body = rows
-            tables.append([header, *body])
-            rows = []
-    if rows:
-        header, _separator, *body = rows
-        tables.append([header, *body])
-    return tables
-
-
-def _security_table(first_column):
-    for header, *body in _security_tables():
-        if header[0].lower() == first_column:
-            for row in body:
-                if len(row) != len(header):
-                    raise AssertionError(f"{first_column} table row has {len(row)} cells: {row}")
-            return header, body
-    raise AssertionError(f"the '## Security' section of README.md has no {first_column!r} table")
-
-
 def read_security_table():
-    """{model: {role: (ops, scope)}} from the README's "## Security" section."""
-    header, body = _security_table("model")
-    if tuple(header[1:]) != ROLES:
-        raise AssertionError(f"access table columns must be 'model' + {ROLES}, not {header}")
+    """{model: {role: (ops, scope)}} from ``access_table.ACCESS``, every cell checked."""
     table = {}
-    for row in body:
-        model = row[0]
-        if model in table:
-            raise AssertionError(f"model {model} twice in the access table")
+    for model, row in ACCESS.items():
+        if tuple(row) != ROLES:
+            raise AssertionError(f"{model}: access table roles must be {ROLES}, not {tuple(row)}")
         cells = {}
-        for role, cell in zip(ROLES, row[1:], strict=True):
+        for role, cell in row.items():
             match = CELL_RE.match(cell)
             if not match or not match["ops"]:
                 raise AssertionError(f"bad access cell {cell!r} ({model}, {role})")
@@ -104,12 +51,17 @@ def read_security_table():
 
 
 def read_portal_routes():
-    """[(route, model, audience roles)] from the "route" table of the Security section."""
-    header, body = _security_table("route")
-    if [h.lower() for h in header] != ["route", "model", "for"]:
-        raise AssertionError(f"portal route table columns must be route, model, for: {header}")
-    routes = []
-    for route, model, audience in body:
+    """[(route, model, audience roles)] from ``access_table.ROUTES``, every row checked."""
+    routes, seen = [], set()
+    for row in ROUTES:
+        if len(row) != 3:
+            raise AssertionError(f"portal route rows are (route, model, for): {row}")
+        route, model, audience = row
+        if route in seen:
+            raise AssertionError(f"route {route} twice in the portal route table")
+        seen.add(route)
+        if model not in ACCESS:
+            raise AssertionError(f"route {route}: {model} is not in the access table")
         if audience not in ROUTE_AUDIENCES:
             raise AssertionError(f"route {route}: 'for' must be one of {list(ROUTE_AUDIENCES)}")
         routes.append((route, model, ROUTE_AUDIENCES[audience]))
@@ -121,7 +73,7 @@ def format_cell(ops, scope):
 
 
 class AccessMatrixCommon(WaasCommon):
-    """One user per role of the README table and the deals they should or should not see."""
+    """One user per role of the access table and the deals they should or should not see."""
 
     deal_start = None  # start of the deals' contracts (None: the fixture's default)
 
@@ -290,9 +242,11 @@ class TestAccessMatrix(AccessMatrixCommon):
         expected = ours | set(EXTRA_MODELS)
         self.assertFalse(
             expected - set(self.table),
-            "models missing from the README access table (Security section)",
+            "models missing from the access table (access_table.py)",
         )
-        self.assertFalse(set(self.table) - expected, "README access table names unknown models")
+        self.assertFalse(
+            set(self.table) - expected, "the access table (access_table.py) names unknown models"
+        )
 
     def test_model_access_matches_table(self):
         mismatches, checked = [], 0
@@ -303,7 +257,7 @@ class TestAccessMatrix(AccessMatrixCommon):
                 checked += len(OPERATIONS)
                 if actual != ops:
                     mismatches.append(
-                        f"{model} / {role}: README says {format_cell(ops, scope)!r}, "
+                        f"{model} / {role}: the table says {format_cell(ops, scope)!r}, "
                         f"the ORM allows {actual or '-'!r}"
                     )
         _logger.info(

@@ -1,9 +1,10 @@
-"""The access matrix of the README, through every portal route.
+"""The access matrix, through every portal route.
 
-The README's Security section lists every portal route of the three addons (and the sale
-portal's quotation page, where end customers read and sign WaaS quotations) with the model
-whose records the route shows and the portal users it is for. The expected outcome of each
-(route, portal role, record) follows from the access table of the same section:
+``access_table.ROUTES`` lists every portal route of the three addons (and the sale portal's
+quotation page, where end customers read and sign WaaS quotations) with the model whose
+records the route shows and the portal users it is for (the README's "Portal routes" table
+shows the same list). The expected outcome of each (route, portal role, record) follows
+from ``access_table.ACCESS``:
 
 - a role the route is not for gets 404 (or is sent away) and sees no record;
 - ``r (own)``: the role sees exactly the records of its own deals (as reseller or as end
@@ -116,9 +117,11 @@ class TestAccessMatrixPortal(HttpCase, AccessMatrixCommon):
             if any(module.startswith(f"odoo.addons.{addon}.") for addon in ADDONS):
                 ours.add(rule.rule)
         listed = {route for route, _model, _audience in self.routes}
-        self.assertFalse(ours - listed, "portal routes missing from the README route table")
+        self.assertFalse(
+            ours - listed, "portal routes missing from the route table (access_table.py)"
+        )
         known = {rule.rule for rule in routing.iter_rules()}
-        self.assertFalse(listed - known, "README route table names unknown routes")
+        self.assertFalse(listed - known, "the route table (access_table.py) names unknown routes")
         for route, model, audience in self.routes:
             for role in audience:
                 self.assertIn(
