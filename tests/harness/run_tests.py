@@ -24,6 +24,7 @@ import faults
 import guard_table
 import harness as h
 import lifecycle
+import security_table
 
 # WARNING lines of Odoo itself that say nothing about our addons.
 IGNORED_WARNINGS = (
@@ -185,6 +186,14 @@ def gates(db, modules, lifecycle_ok):
             "README 'Who may change what' lists the guarded fields",
             not guard_problems,
             "\n".join(guard_problems),
+        )
+    )
+    security_problems = security_table.problems()
+    checks.append(
+        (
+            "README 'Security' shows the access and route tables of access_table.py",
+            not security_problems,
+            "\n".join(security_problems),
         )
     )
     checks += lint_checks()
