@@ -18,8 +18,9 @@ from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 from odoo.addons.sale.controllers.portal import CustomerPortal as SaleCustomerPortal
 
-TERMS = (12, 24, 36)
-PRICED_KINDS = ("bundle", "option", "upgrade")
+from ..models.product_template import WAAS_PRICED_KINDS
+from ..models.waas_pricelist_item import WAAS_TERMS
+
 MAX_QUANTITY = 999
 
 
@@ -158,7 +159,7 @@ class WaasCustomerPortal(CustomerPortal):
             [("company_id", "=", request.env.company.id)]
         )
         rows = self._waas_price_rows(items)
-        values = self._waas_prepare_layout("waas_prices", rows=rows, terms=TERMS)
+        values = self._waas_prepare_layout("waas_prices", rows=rows, terms=WAAS_TERMS)
         return request.render("also_waas.portal_my_waas_prices", values)
 
     @staticmethod
@@ -171,7 +172,7 @@ class WaasCustomerPortal(CustomerPortal):
         by_tmpl = {}
         for item in items.sudo():
             by_tmpl.setdefault(item.product_tmpl_id, {})[item.term_months] = item
-        order = {kind: index for index, kind in enumerate(PRICED_KINDS)}
+        order = {kind: index for index, kind in enumerate(WAAS_PRICED_KINDS)}
         return sorted(
             by_tmpl.items(),
             key=lambda row: (order.get(row[0].waas_kind, 9), row[0].name or ""),
@@ -251,7 +252,7 @@ class WaasCustomerPortal(CustomerPortal):
             customers=self._waas_known_customers(),
             rows=self._waas_price_rows(items),
             services=services.sudo(),
-            terms=TERMS,
+            terms=WAAS_TERMS,
             countries=request.env["res.country"].search([]),
             post=post,
             error=error,
@@ -313,7 +314,7 @@ class WaasCustomerPortal(CustomerPortal):
             term = int(post.get("term") or 0)
         except ValueError:
             term = 0
-        if term not in TERMS:
+        if term not in WAAS_TERMS:
             raise self._waas_validation_error(_("Choose a term of 12, 24 or 36 months."), ("term",))
         delivery_to = post.get("delivery_to")
         if delivery_to not in ("reseller", "end_customer"):
@@ -390,7 +391,7 @@ class WaasCustomerPortal(CustomerPortal):
             raise self._waas_validation_error(
                 _("Add at least one workplace bundle to the quotation."), ("catalogue",)
             )
-        kind_order = {kind: index for index, kind in enumerate(PRICED_KINDS)}
+        kind_order = {kind: index for index, kind in enumerate(WAAS_PRICED_KINDS)}
         lines.sort(key=lambda line: kind_order[line[0].waas_kind])
         return [
             fields.Command.create(

@@ -11,6 +11,7 @@ WAAS_KINDS = [
     ("upgrade", "Upgrade"),
     ("partner_service", "Partner Service"),
 ]
+# Kinds priced per month from the WaaS price list, invoiced and commissioned.
 WAAS_PRICED_KINDS = ("bundle", "option", "upgrade")
 WAAS_USER_GROUP = "also_waas.group_waas_user"
 

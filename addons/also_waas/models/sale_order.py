@@ -5,8 +5,8 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.http import request
 from odoo.tools import format_date, formatLang
 
-from .sale_order_line import WAAS_PRICED_KINDS
-from .waas_pricelist_item import TERM_MONTHS
+from .product_template import WAAS_PRICED_KINDS
+from .waas_pricelist_item import WAAS_TERMS
 
 CREDIT_STATES = [
     ("none", "Not Requested"),
@@ -213,7 +213,7 @@ class SaleOrder(models.Model):
     @api.constrains("is_waas", "waas_term_months")
     def _check_waas_term(self):
         for order in self.filtered("is_waas"):
-            if order.waas_term_months not in TERM_MONTHS:
+            if order.waas_term_months not in WAAS_TERMS:
                 raise ValidationError(
                     _(
                         "The term of a WaaS deal is 12, 24 or 36 months, not %(term)s months "
@@ -691,7 +691,7 @@ class SaleOrder(models.Model):
             )
         priced = lines.filtered(lambda line: line.product_id.waas_kind in WAAS_PRICED_KINDS)
         # A renewal keeps the contract's own monthly prices (not the price list's).
-        if self.waas_term_months in TERM_MONTHS and not self.waas_renewal_contract_id:
+        if self.waas_term_months in WAAS_TERMS and not self.waas_renewal_contract_id:
             items = self.env["waas.pricelist.item"]._get_price_items(
                 priced.product_id.product_tmpl_id, self.waas_term_months, self.company_id
             )

@@ -15,10 +15,9 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import float_is_zero, float_round
 
-from .waas_pricelist_item import TERM_MONTHS, check_finite_vals
+from .product_template import WAAS_PRICED_KINDS
+from .waas_pricelist_item import WAAS_TERMS, check_finite_vals
 
-# Kinds priced per month from the WaaS price list.
-WAAS_PRICED_KINDS = ("bundle", "option", "upgrade")
 # Line fields a WaaS signature agrees to: changed after a signature, both are cleared.
 WAAS_SIGNED_LINE_FIELDS = frozenset(
     {
@@ -177,7 +176,7 @@ class SaleOrderLine(models.Model):
             groups[(line.order_id.waas_term_months, line.order_id.company_id)] |= line
         Item = self.env["waas.pricelist.item"]
         for (term, company), lines in groups.items():
-            if term not in TERM_MONTHS:
+            if term not in WAAS_TERMS:
                 continue  # the order's term constraint reports it; keep the prices
             items = Item._get_price_items(lines.product_id.product_tmpl_id, term, company)
             for line in lines:

@@ -28,6 +28,9 @@ from odoo import SUPERUSER_ID, Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_date
 
+from .product_template import WAAS_PRICED_KINDS
+from .waas_pricelist_item import WAAS_TERMS
+
 _logger = logging.getLogger(__name__)
 
 # Fields of an existing contract a WaaS Manager may give when importing it (anything else,
@@ -128,9 +131,6 @@ class WaasContract(models.Model):
         }
     )
     _waas_guarded_unlink = True
-
-    # Contract line kinds that ALSO invoices every month.
-    _waas_invoiced_kinds = ("bundle", "option", "upgrade")
 
     name = fields.Char(string="Number", required=True, readonly=True, default="/", copy=False)
     company_id = fields.Many2one(
@@ -258,7 +258,7 @@ class WaasContract(models.Model):
         ("name_company_unique", "UNIQUE(name, company_id)", "A contract number must be unique."),
         (
             "term_allowed",
-            "CHECK(term_months IN (12, 24, 36))",
+            f"CHECK(term_months IN {WAAS_TERMS})",
             "A WaaS term is 12, 24 or 36 months.",
         ),
         ("dates_ordered", "CHECK(date_end > date_start)", "A contract must end after it starts."),
@@ -407,7 +407,7 @@ class WaasContract(models.Model):
         WaaS products, and no more invoiced periods than the term has."""
         _ = self.env._
         for contract in self:
-            if contract.term_months not in (12, 24, 36):
+            if contract.term_months not in WAAS_TERMS:
                 raise ValidationError(_("A WaaS term is 12, 24 or 36 months."))
             end = contract.date_start + relativedelta(months=contract.term_months, days=-1)
             if contract.date_end != end:
@@ -630,7 +630,7 @@ class WaasContract(models.Model):
         """Whether contract ``line`` is on the invoice of the period starting on
         ``period_start``: bundles, options and upgrades from their ``date_from`` on; never a
         delivery charge (delivery is free) or a partner's own service."""
-        if line.waas_kind not in self._waas_invoiced_kinds:
+        if line.waas_kind not in WAAS_PRICED_KINDS:
             return False
         if line.date_from and line.date_from > period_start:
             return False

@@ -3,8 +3,10 @@ import math
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-WAAS_TERMS = [("12", "12 months"), ("24", "24 months"), ("36", "36 months")]
-TERM_MONTHS = (12, 24, 36)
+from .product_template import WAAS_PRICED_KINDS
+
+# The terms of a WaaS deal or contract, in months.
+WAAS_TERMS = (12, 24, 36)
 AMOUNT_FIELDS = ("monthly_price", "commission_new", "commission_renewal")
 
 
@@ -69,7 +71,7 @@ class WaasPricelistItem(models.Model):
         ondelete="cascade",
         index=True,
         check_company=True,
-        domain=[("waas_kind", "in", ("bundle", "option", "upgrade"))],
+        domain=[("waas_kind", "in", WAAS_PRICED_KINDS)],
     )
     waas_kind = fields.Selection(related="product_tmpl_id.waas_kind", store=True)
     term_months = fields.Integer(string="Term (months)", required=True)
@@ -81,7 +83,7 @@ class WaasPricelistItem(models.Model):
     _sql_constraints = [
         (
             "term_allowed",
-            "CHECK(term_months IN (12, 24, 36))",
+            f"CHECK(term_months IN {WAAS_TERMS})",
             "A WaaS term is 12, 24 or 36 months.",
         ),
         (
@@ -106,7 +108,7 @@ class WaasPricelistItem(models.Model):
     @api.constrains("term_months")
     def _check_term_months(self):
         for item in self:
-            if item.term_months not in TERM_MONTHS:
+            if item.term_months not in WAAS_TERMS:
                 raise ValidationError(
                     _(
                         "%(product)s: a WaaS term is 12, 24 or 36 months, not %(term)s.",
@@ -176,7 +178,7 @@ class WaasPricelistItem(models.Model):
     @api.constrains("product_tmpl_id")
     def _check_priced_kind(self):
         for item in self:
-            if item.product_tmpl_id.waas_kind not in ("bundle", "option", "upgrade"):
+            if item.product_tmpl_id.waas_kind not in WAAS_PRICED_KINDS:
                 raise ValidationError(
                     _(
                         "%(product)s is not a WaaS bundle, option or upgrade: only those "

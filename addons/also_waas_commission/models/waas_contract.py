@@ -4,7 +4,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import _, fields, models
 
-COMMISSIONED_KINDS = ("bundle", "option", "upgrade")
+from odoo.addons.also_waas.models.product_template import WAAS_PRICED_KINDS
 
 
 class WaasContract(models.Model):
@@ -63,7 +63,7 @@ class WaasContract(models.Model):
         date of the event). Amounts come from the WaaS price list: ``commission_new`` for a
         new contract or an upgrade, ``commission_renewal`` for a renewal, times the line
         quantity. Lines without a commission in the price list earn nothing."""
-        items = [item for item in items if item[0].product_id.waas_kind in COMMISSIONED_KINDS]
+        items = [item for item in items if item[0].product_id.waas_kind in WAAS_PRICED_KINDS]
         if not items:
             return self.env["waas.commission.line"]
         # One price query per company and term.

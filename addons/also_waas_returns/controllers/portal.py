@@ -22,7 +22,6 @@ from odoo.addons.portal.controllers.portal import pager as portal_pager
 
 from ..models.waas_return import OPEN_STATES
 
-ENDING_DAYS = 90
 TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 CERTIFICATE_STATES = ("wiped", "done")
 
@@ -136,9 +135,7 @@ class WaasReturnPortal(CustomerPortal):
         draft = open_returns.filtered(lambda r: r.state == "draft")[:1]
         booked = (open_returns - draft)[:1]
         today = fields.Date.context_today(contract_sudo)
-        ending = (
-            contract_sudo.state != "active" or (contract_sudo.date_end - today).days <= ENDING_DAYS
-        )
+        ending = contract_sudo.state != "active" or contract_sudo._waas_portal_ending_soon(today)
         if not ending and not draft:
             raise request.not_found()
         return contract_sudo, draft, booked
@@ -307,7 +304,8 @@ class WaasReturnPortal(CustomerPortal):
                     _("Enter the pickup window as hours and minutes, e.g. 09:00."), (key,)
                 )
             hours.append(int(match.group(1)) + int(match.group(2)) / 60.0)
-        if hours[1] <= hours[0]:
+        # A booked window has an end: the rule of the return, without the "not set yet".
+        if not hours[1] or not request.env["waas.return"]._waas_pickup_window_ok(*hours):
             raise self._waas_error(
                 _("The pickup window must end after it starts."), ("time_from", "time_to")
             )

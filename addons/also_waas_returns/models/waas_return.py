@@ -278,11 +278,16 @@ class WaasReturn(models.Model):
                 )
             )
 
+    @api.model
+    def _waas_pickup_window_ok(self, start, end):
+        """The pickup window rule: ``start`` and ``end`` (hours) lie within the day and the
+        window ends after it starts; an ``end`` of 0 is a window not set yet."""
+        return 0 <= start <= 24 and 0 <= end <= 24 and not (end and start >= end)
+
     @api.constrains("pickup_time_from", "pickup_time_to")
     def _check_pickup_window(self):
         for ret in self:
-            start, end = ret.pickup_time_from, ret.pickup_time_to
-            if not (0 <= start <= 24 and 0 <= end <= 24) or (end and start >= end):
+            if not self._waas_pickup_window_ok(ret.pickup_time_from, ret.pickup_time_to):
                 raise ValidationError(
                     _(
                         "The pickup window of return %(name)s must be within the day and end "
