@@ -1,7 +1,8 @@
 from collections import defaultdict
 
 from odoo import Command, api, fields, models
-from odoo.tools import SQL, index_exists
+
+from ..tools import create_partial_unique_index
 
 # At most one live invoice per contract and period: the database refuses a second one.
 WAAS_PERIOD_INDEX = "account_move_waas_contract_period_unique"
@@ -59,14 +60,13 @@ class AccountMove(models.Model):
 
     def init(self):
         res = super().init()
-        if not index_exists(self.env.cr, WAAS_PERIOD_INDEX):
-            self.env.cr.execute(
-                SQL(
-                    "CREATE UNIQUE INDEX %s ON account_move (waas_contract_id, waas_period_start)"
-                    " WHERE waas_contract_id IS NOT NULL AND state != 'cancel'",
-                    SQL.identifier(WAAS_PERIOD_INDEX),
-                )
-            )
+        create_partial_unique_index(
+            self.env.cr,
+            WAAS_PERIOD_INDEX,
+            self._table,
+            ["waas_contract_id", "waas_period_start"],
+            where="waas_contract_id IS NOT NULL AND state != 'cancel'",
+        )
         return res
 
     # ------------------------------------------------------------------ batch creation

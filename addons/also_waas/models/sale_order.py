@@ -5,6 +5,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.http import request
 from odoo.tools import format_date, formatLang
 
+from ..tools import create_partial_unique_index
 from .product_template import WAAS_PRICED_KINDS
 from .waas_pricelist_item import WAAS_TERMS
 
@@ -890,12 +891,12 @@ class SaleOrder(models.Model):
         res = super().init()
         # Safety net of waas.contract._waas_check_renewable: one open renewal quotation per
         # contract, even when two transactions prepare one at the same time.
-        self.env.cr.execute(
-            """
-            CREATE UNIQUE INDEX IF NOT EXISTS sale_order_waas_renewal_open_unique
-            ON sale_order (waas_renewal_contract_id)
-            WHERE waas_renewal_contract_id IS NOT NULL AND state IN ('draft', 'sent')
-            """
+        create_partial_unique_index(
+            self.env.cr,
+            "sale_order_waas_renewal_open_unique",
+            self._table,
+            ["waas_renewal_contract_id"],
+            where="waas_renewal_contract_id IS NOT NULL AND state IN ('draft', 'sent')",
         )
         return res
 

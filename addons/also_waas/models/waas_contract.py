@@ -1446,30 +1446,22 @@ class WaasContract(models.Model):
             return
         # sudo: the expiry (scheduled action) ends the contracts whose end has passed.
         self.sudo().write({"state": "expired"})
-        activity_type = self.env.ref("mail.mail_activity_data_todo", raise_if_not_found=False)
-        model_id = self.env["ir.model"]._get_id(self._name)
         today = fields.Date.context_today(self)
         configured = self._waas_configured_logistics_user()
         fallback = self._waas_fallback_logistics_user()
-        self.env["mail.activity"].create(
-            [
-                {
-                    "res_model_id": model_id,
-                    "res_id": contract.id,
-                    "activity_type_id": activity_type.id if activity_type else False,
-                    "summary": self.env._("Collect the hardware of expired contract"),
-                    "note": self.env._(
-                        "Contract %(contract)s ended on %(end)s without renewal: arrange the "
-                        "return of its devices.",
-                        contract=contract.name,
-                        end=format_date(self.env, contract.date_end),
-                    ),
-                    "user_id": contract._waas_logistics_user(configured, fallback).id,
-                    "date_deadline": today,
-                }
-                for contract in self
-            ]
-        )
+        for contract in self:
+            contract.activity_schedule(
+                "mail.mail_activity_data_todo",
+                date_deadline=today,
+                summary=self.env._("Collect the hardware of expired contract"),
+                note=self.env._(
+                    "Contract %(contract)s ended on %(end)s without renewal: arrange the "
+                    "return of its devices.",
+                    contract=contract.name,
+                    end=format_date(self.env, contract.date_end),
+                ),
+                user_id=contract._waas_logistics_user(configured, fallback).id,
+            )
         self._message_log_batch(
             bodies={
                 contract.id: self.env._(

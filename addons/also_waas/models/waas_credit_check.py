@@ -462,26 +462,20 @@ class WaasCreditCheck(models.Model):
         activity_type = self.env.ref(
             "also_waas.mail_activity_type_waas_credit_check", raise_if_not_found=False
         ) or self.env.ref("mail.mail_activity_data_todo")
-        model_id = self.env["ir.model"]._get_id(self._name)
         deadline = fields.Date.context_today(self) + timedelta(days=activity_type.delay_count or 2)
-        vals_list = [
-            {
-                "res_model_id": model_id,
-                "res_id": check.id,
-                "activity_type_id": activity_type.id,
-                "summary": self.env._(
-                    "Credit check of %(partner)s for %(amount)s",
-                    partner=check.partner_id.display_name,
-                    amount=check._waas_format_amount(),
-                ),
-                "user_id": user.id,
-                "date_deadline": deadline,
-            }
-            for check in self
-            for user in team
-            if check.company_id in user.company_ids
-        ]
-        self.env["mail.activity"].create(vals_list)
+        for check in self:
+            summary = self.env._(
+                "Credit check of %(partner)s for %(amount)s",
+                partner=check.partner_id.display_name,
+                amount=check._waas_format_amount(),
+            )
+            for user in team.filtered(lambda u, c=check: c.company_id in u.company_ids):
+                check.activity_schedule(
+                    activity_type_id=activity_type.id,
+                    date_deadline=deadline,
+                    summary=summary,
+                    user_id=user.id,
+                )
 
     def _waas_close_activities(self, feedback):
         activities = self.activity_ids  # the whole team's to-dos, not only mine

@@ -4,6 +4,8 @@ from datetime import timedelta
 from odoo import SUPERUSER_ID, Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from odoo.addons.also_waas.tools import create_partial_unique_index
+
 # A contract has at most one return in these states at a time.
 OPEN_STATES = ("draft", "scheduled", "partial", "received", "wiped")
 # States in which devices are on their way, being received or wiped.
@@ -211,12 +213,12 @@ class WaasReturn(models.Model):
     def init(self):
         # Safety net of _check_one_open_return: one open return per contract, even when
         # two transactions create one at the same time.
-        self.env.cr.execute(
-            """
-            CREATE UNIQUE INDEX IF NOT EXISTS waas_return_contract_open_unique
-            ON waas_return (contract_id)
-            WHERE state NOT IN ('done', 'cancel')
-            """
+        create_partial_unique_index(
+            self.env.cr,
+            "waas_return_contract_open_unique",
+            self._table,
+            ["contract_id"],
+            where="state NOT IN ('done', 'cancel')",
         )
 
     # ------------------------------------------------------------------ computes

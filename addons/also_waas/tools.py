@@ -1,0 +1,20 @@
+"""Helpers of ALSO WaaS that are no model."""
+
+from odoo.tools import SQL, index_exists
+
+
+def create_partial_unique_index(cr, indexname, tablename, expressions, where):
+    """``odoo.tools.create_unique_index`` with a ``WHERE`` (a partial unique index, which
+    Odoo 18's helper cannot make; its ``create_index`` has the ``where`` but not the
+    ``UNIQUE``): created unless an index of that name exists."""
+    if index_exists(cr, indexname):
+        return
+    cr.execute(
+        SQL(
+            "CREATE UNIQUE INDEX %s ON %s (%s) WHERE %s",
+            SQL.identifier(indexname),
+            SQL.identifier(tablename),
+            SQL(", ").join(SQL(expression) for expression in expressions),
+            SQL(where),
+        )
+    )
