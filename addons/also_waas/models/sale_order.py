@@ -1,5 +1,3 @@
-from dateutil.relativedelta import relativedelta
-
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.http import request
@@ -7,6 +5,7 @@ from odoo.tools import format_date, formatLang
 
 from ..tools import create_partial_unique_index
 from .product_template import WAAS_PRICED_KINDS
+from .waas_contract import period_end
 from .waas_pricelist_item import WAAS_TERMS
 
 CREDIT_STATES = [
@@ -858,7 +857,7 @@ class SaleOrder(models.Model):
             "sale_order_id": self.id,
             "term_months": self.waas_term_months,
             "date_start": date_start,
-            "date_end": date_start + relativedelta(months=self.waas_term_months, days=-1),
+            "date_end": period_end(date_start, self.waas_term_months),
             "line_ids": [Command.create(line._waas_prepare_contract_line_vals()) for line in lines],
         }
 

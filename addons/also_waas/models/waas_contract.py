@@ -96,6 +96,18 @@ def months_between(date_from, date_to):
     return delta.years * 12 + delta.months
 
 
+def period_start(date_start, index):
+    """Start of monthly period number ``index`` (0 = first) of a term starting on
+    ``date_start``: the same day of the month, or the month's last day."""
+    return date_start + relativedelta(months=index)
+
+
+def period_end(date_start, months):
+    """End of the first ``months`` monthly periods from ``date_start``: the day before
+    the start of the next period."""
+    return period_start(date_start, months) - timedelta(days=1)
+
+
 class WaasContract(models.Model):
     _name = "waas.contract"
     _description = "WaaS Contract"
@@ -409,7 +421,7 @@ class WaasContract(models.Model):
         for contract in self:
             if contract.term_months not in WAAS_TERMS:
                 raise ValidationError(_("A WaaS term is 12, 24 or 36 months."))
-            end = contract.date_start + relativedelta(months=contract.term_months, days=-1)
+            end = period_end(contract.date_start, contract.term_months)
             if contract.date_end != end:
                 raise ValidationError(
                     _(
@@ -443,7 +455,7 @@ class WaasContract(models.Model):
                 )
             # The next invoice period follows from the invoiced periods (whatever was given);
             # the contracts are still in superuser mode here, right after their create.
-            contract.date_next_invoice = contract.date_start + relativedelta(months=periods)
+            contract.date_next_invoice = period_start(contract.date_start, periods)
 
     # ------------------------------------------------------------------ hooks
     # Other addons react to the contract's life through these methods: override them and
@@ -565,14 +577,12 @@ class WaasContract(models.Model):
     def _waas_period_start(self, index):
         """Start of the contract's monthly period number ``index`` (0 = first)."""
         self.ensure_one()
-        return self.date_start + relativedelta(months=index)
+        return period_start(self.date_start, index)
 
     def _waas_period_bounds(self, index):
         """(start, end) of the period ``index`` (0 based) of this contract."""
         self.ensure_one()
-        start = self.date_start + relativedelta(months=index)
-        end = self.date_start + relativedelta(months=index + 1) - timedelta(days=1)
-        return start, end
+        return period_start(self.date_start, index), period_end(self.date_start, index + 1)
 
     def _waas_first_uninvoiced(self):
         """{contract id: start of the first period not invoiced yet}: the invoicing
@@ -598,7 +608,7 @@ class WaasContract(models.Model):
             if start > self.date_end:
                 break
             if start >= first_start:
-                end = self._waas_period_start(index + 1) - timedelta(days=1)
+                end = period_end(self.date_start, index + 1)
                 periods.append((start, min(end, self.date_end)))
             index += 1
         return periods
@@ -1043,7 +1053,7 @@ class WaasContract(models.Model):
         self.ensure_one()
         if not self.date_start:
             return False
-        return self.date_start + relativedelta(months=MAX_TOTAL_MONTHS) - timedelta(days=1)
+        return period_end(self.date_start, MAX_TOTAL_MONTHS)
 
     def _waas_warranty_ends(self):
         """{contract id: earliest warranty end of its devices}, in one query."""
@@ -1076,7 +1086,7 @@ class WaasContract(models.Model):
     def _waas_anchor_end(self, months):
         """End of the contract's first ``months`` monthly periods: start + months - 1 day."""
         self.ensure_one()
-        return self._waas_period_start(months) - timedelta(days=1)
+        return period_end(self.date_start, months)
 
     def _waas_anchor_on_or_before(self, day):
         """The latest end on the contract's monthly anchor on or before ``day``."""

@@ -7,7 +7,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import Command, _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from odoo.addons.also_waas.models.waas_contract import NO_CHATTER_CONTEXT
+from odoo.addons.also_waas.models.waas_contract import NO_CHATTER_CONTEXT, period_end
 
 COMMISSION_EVENTS = [
     ("new", "New Contract"),
@@ -402,8 +402,7 @@ class WaasCommissionLine(models.Model):
         company = first.company_id
         product = company._get_waas_commission_product()
         account = company.waas_commission_account_id
-        period_end = first.period + relativedelta(months=1, days=-1)
-        bill_date = min(period_end, date_to)
+        bill_date = min(period_end(first.period, 1), date_to)
         total = sum(self.mapped("amount"))
         sign = 1 if company.currency_id.compare_amounts(total, 0) >= 0 else -1
         event_labels = dict(self._fields["event"]._description_selection(self.env))
