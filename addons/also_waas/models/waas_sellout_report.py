@@ -56,24 +56,39 @@ def csv_safe(value):
     return value
 
 
-# Every item sold in the period: one row per event (a new contract, i.e. its start date
-# in the period, or a renewal dated in the period), per bundle/option/upgrade line of the
-# contract, per manufacturer item in it: the hardware of the composition, the licence a
-# bundle includes (unless an upgrade of the contract replaces it) and the licence an
-# upgrade or option provides. Period bounds are inclusive.
+# Every item sold in the period, one row per event, per bundle/option/upgrade line of the
+# event, per manufacturer or vendor item in it: the hardware of the composition, the licence
+# a bundle includes (unless an upgrade of the contract replaces it) and the licence an
+# upgrade or option provides. The events (the "Event" column):
+# - new: a contract started in the period, with its lines from the start;
+# - renewal: a renewal dated in the period, with the lines the contract has then;
+# - upgrade / option: an upgrade or option added during the term (``waas.contract.line``
+#   invoiced from a day after the contract's start), on the day it is invoiced from, with
+#   its own items only.
+# Every partner that is the manufacturer of an item (``product.template.waas_manufacturer_id``:
+# the approved manufacturer, the manufacturer of exception hardware, the licence vendor) gets
+# the rows of its items, approved or not. Period bounds are inclusive.
 _ITEMS_CTE = """
 WITH events AS (
-    SELECT c.id AS contract_id, 'new' AS event, 0 AS renewal_id,
+    SELECT c.id AS contract_id, 'new' AS event, 0 AS renewal_id, 0 AS event_line_id,
            c.date_start AS event_date, c.date_start AS start_date, c.term_months AS term
       FROM waas_contract c
      WHERE c.company_id = %(company_id)s
        AND c.date_start BETWEEN %(date_from)s AND %(date_to)s
     UNION ALL
-    SELECT r.contract_id, 'renewal', r.id, r.date, r.date_end_before + 1, r.months
+    SELECT r.contract_id, 'renewal', r.id, 0, r.date, r.date_end_before + 1, r.months
       FROM waas_contract_renewal r
       JOIN waas_contract c ON c.id = r.contract_id
      WHERE c.company_id = %(company_id)s
        AND r.date BETWEEN %(date_from)s AND %(date_to)s
+    UNION ALL
+    SELECT c.id, l.waas_kind, 0, l.id, l.date_from, l.date_from, c.term_months
+      FROM waas_contract_line l
+      JOIN waas_contract c ON c.id = l.contract_id
+     WHERE c.company_id = %(company_id)s
+       AND l.waas_kind IN ('upgrade', 'option')
+       AND l.date_from > c.date_start
+       AND l.date_from BETWEEN %(date_from)s AND %(date_to)s
 ),
 lines AS (
     SELECT e.*, l.id AS line_id, l.sequence AS line_sequence, l.quantity AS line_qty,
@@ -84,11 +99,14 @@ lines AS (
       JOIN product_product pp ON pp.id = l.product_id
       JOIN product_template pt ON pt.id = pp.product_tmpl_id
      WHERE pt.waas_kind IN ('bundle', 'option', 'upgrade')
-       AND (l.date_from IS NULL OR l.date_from <= e.event_date)
+       AND CASE WHEN e.event_line_id = 0
+                THEN l.date_from IS NULL OR l.date_from <= e.event_date
+                ELSE l.id = e.event_line_id
+           END
 ),
 items AS (
-    SELECT li.contract_id, li.event, li.renewal_id, li.event_date, li.start_date, li.term,
-           li.line_id, li.line_sequence, li.tmpl_id, li.kind,
+    SELECT li.contract_id, li.event, li.renewal_id, li.event_line_id, li.event_date,
+           li.start_date, li.term, li.line_id, li.line_sequence, li.tmpl_id, li.kind,
            1 AS item_order, bl.sequence AS item_sequence, bl.product_id AS item_id,
            li.line_qty * bl.quantity AS quantity, it.waas_manufacturer_id AS manufacturer_id,
            TRUE AS hardware
@@ -97,8 +115,8 @@ items AS (
       JOIN product_product ip ON ip.id = bl.product_id
       JOIN product_template it ON it.id = ip.product_tmpl_id
     UNION ALL
-    SELECT li.contract_id, li.event, li.renewal_id, li.event_date, li.start_date, li.term,
-           li.line_id, li.line_sequence, li.tmpl_id, li.kind,
+    SELECT li.contract_id, li.event, li.renewal_id, li.event_line_id, li.event_date,
+           li.start_date, li.term, li.line_id, li.line_sequence, li.tmpl_id, li.kind,
            2, 0, li.waas_included_licence_id, li.line_qty * li.seats,
            it.waas_manufacturer_id, FALSE
       FROM lines li
@@ -110,11 +128,12 @@ items AS (
               JOIN product_template upt ON upt.id = up.tmpl_id
              WHERE up.contract_id = li.contract_id
                AND up.renewal_id = li.renewal_id
+               AND up.event_line_id = li.event_line_id
                AND upt.waas_replaces_licence_id = li.waas_included_licence_id
            )
     UNION ALL
-    SELECT li.contract_id, li.event, li.renewal_id, li.event_date, li.start_date, li.term,
-           li.line_id, li.line_sequence, li.tmpl_id, li.kind,
+    SELECT li.contract_id, li.event, li.renewal_id, li.event_line_id, li.event_date,
+           li.start_date, li.term, li.line_id, li.line_sequence, li.tmpl_id, li.kind,
            3, 0, li.waas_licence_id, li.line_qty * li.seats,
            it.waas_manufacturer_id, FALSE
       FROM lines li
@@ -170,8 +189,8 @@ SELECT i.event, i.event_date, c.name, i.start_date, i.term,
          WHERE d.contract_id = i.contract_id AND d.product_id = i.item_id
        ) sn ON i.hardware
  WHERE i.manufacturer_id = %(manufacturer_id)s
- ORDER BY i.event_date, c.name, c.id, i.renewal_id, i.line_sequence, i.line_id,
-          i.item_order, i.item_sequence, i.item_id
+ ORDER BY i.event_date, c.name, c.id, i.renewal_id, i.event_line_id, i.line_sequence,
+          i.line_id, i.item_order, i.item_sequence, i.item_id
 """
 )
 
@@ -327,7 +346,8 @@ class WaasSelloutReport(models.Model):
 
     @api.model
     def _manufacturers_with_rows(self, company, date_from, date_to):
-        """Manufacturers (res.partner) with at least one row in the period."""
+        """Manufacturers and vendors (res.partner) with at least one row in the period:
+        approved manufacturers, manufacturers of exception hardware, licence vendors."""
         self.env.flush_all()
         params = self._query_params(company, date_from, date_to)
         self.env.cr.execute(SQL(_MANUFACTURERS_QUERY, **params))
@@ -517,17 +537,16 @@ class WaasSelloutReport(models.Model):
 
     @api.model
     def _cron_monthly_sellout(self, today=None, companies=None, batch_size=SELLOUT_BATCH):
-        """Scheduled action: last month's report of every approved manufacturer with rows,
-        per company, generated and sent. The missing reports are created at once; their
-        files are made ``batch_size`` reports per call: the scheduler commits each batch
-        and calls again while some remain. Reports already generated are left alone."""
+        """Scheduled action: last month's report of every manufacturer and vendor with
+        rows (approved or not: see ``_ITEMS_CTE``), per company, generated and sent. The
+        missing reports are created at once; their files are made ``batch_size`` reports
+        per call: the scheduler commits each batch and calls again while some remain.
+        Reports already generated are left alone."""
         date_from, date_to = self._previous_month(today)
         companies = companies or self.env["res.company"].search([])
         todo = []
         for company in companies:
-            manufacturers = self._manufacturers_with_rows(company, date_from, date_to).filtered(
-                lambda p: p.waas_approval_state == "approved"
-            )
+            manufacturers = self._manufacturers_with_rows(company, date_from, date_to)
             existing = self.search(
                 [
                     ("company_id", "=", company.id),

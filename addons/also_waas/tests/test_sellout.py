@@ -9,6 +9,7 @@ import openpyxl
 from psycopg2 import IntegrityError
 
 import odoo
+from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -16,6 +17,7 @@ from odoo.tools import mute_logger
 from .common import WaasCommon
 
 MARCH = (date(2026, 3, 1), date(2026, 3, 31))
+MAY = (date(2026, 5, 1), date(2026, 5, 31))
 
 HEADER = [
     "Event",
@@ -326,6 +328,264 @@ class TestSellout(WaasCommon):
                 self.env.cr.savepoint(),
             ):
                 self._report(manufacturer, period)
+
+    # ------------------------------------------------------------------ every vendor, every event
+    def _rows_of(self, reports, partner, columns=(0, 1, 2, 3, 4, 12, 13, 14, 15, 16)):
+        report = reports.filtered(lambda r: r.manufacturer_id == partner)
+        self.assertEqual(len(report), 1, f"one report for {partner.name}")
+        return [[row[i] for i in columns] for row in self._xlsx_rows(report)[1:]]
+
+    def test_exception_hardware_manufacturer_gets_a_report(self):
+        """Hardware of a manufacturer that is not approved, sold case by case (an approved
+        exception): its manufacturer gets the monthly sell-out like an approved one."""
+        dock = self.env["product.product"].create(
+            {
+                "name": "Test Unvetted Dock",
+                "type": "consu",
+                "is_storable": True,
+                "tracking": "serial",
+                "waas_kind": "component",
+                "waas_manufacturer_id": self.manufacturer_pending.id,
+                "waas_manufacturer_sku": "UD-1",
+            }
+        )
+        dock.product_tmpl_id.action_waas_request_exception(reason="The customer's standard")
+        dock.product_tmpl_id.action_waas_approve_exception()
+        bundle = self.env["product.product"].create(
+            {
+                "name": "Test Dock Bundle",
+                "type": "consu",
+                "waas_kind": "bundle",
+                "waas_bundle_line_ids": [
+                    Command.create({"product_id": self.laptop.id, "quantity": 1}),
+                    Command.create({"product_id": dock.id, "quantity": 1}),
+                ],
+            }
+        )
+        contract = self._create_contract(
+            name="T-SO-020", date_start="2026-05-12", products=[(bundle, 2)]
+        )
+        self._add_devices(contract, ["UD-SN-2", "UD-SN-1"], product=dock)
+        self.assertNotEqual(self.manufacturer_pending.waas_approval_state, "approved")
+        reports = self.env["waas.sellout.report"]._cron_monthly_sellout(
+            today=date(2026, 6, 1), companies=self.company
+        )
+        self.assertEqual(reports.manufacturer_id, self.manufacturer | self.manufacturer_pending)
+        self.assertEqual(
+            self._rows_of(reports, self.manufacturer_pending),
+            [
+                # fmt: off
+                [
+                    "new",
+                    date(2026, 5, 12),
+                    "T-SO-020",
+                    date(2026, 5, 12),
+                    36,
+                    "Test Dock Bundle",
+                    "Test Unvetted Dock",
+                    "UD-1",
+                    2,
+                    "UD-SN-1, UD-SN-2",
+                ],
+                # fmt: on
+            ],
+        )
+        # Without an address the report is kept, not sent, and says why.
+        report = reports.filtered(lambda r: r.manufacturer_id == self.manufacturer_pending)
+        self.assertEqual(report.state, "draft")
+        self.assertTrue(
+            any("no sell-out e-mail" in (m.body or "") for m in report.message_ids),
+            "the chatter says why it was not sent",
+        )
+
+    def test_licence_vendor_gets_a_report(self):
+        """A licence vendor is no approved hardware manufacturer (there is no warranty to
+        vet): it gets the sell-out of its licences all the same, from the monthly job and
+        from the wizard."""
+        vendor = self.env["res.partner"].create(
+            {
+                "name": "Test Cloud Vendor",
+                "is_company": True,
+                "waas_is_manufacturer": True,
+                "waas_sellout_email": "partners@cloud.example.com",
+            }
+        )
+        backup = self.env["product.product"].create(
+            {
+                "name": "Test Cloud Backup",
+                "type": "service",
+                "waas_kind": "licence",
+                "waas_manufacturer_id": vendor.id,
+                "waas_manufacturer_sku": "CB-100",
+            }
+        )
+        option = self.env["product.product"].create(
+            {
+                "name": "Test Cloud Backup Option",
+                "type": "service",
+                "waas_kind": "option",
+                "waas_licence_id": backup.id,
+            }
+        )
+        self._create_contract(
+            name="T-SO-021",
+            date_start="2026-05-04",
+            products=[(self.bundle, 1), (option, 3)],
+        )
+        self.assertEqual(vendor.waas_approval_state, "pending")
+        wizard = self.env["waas.sellout.wizard"].create(
+            {"company_id": self.company.id, "date_from": MAY[0], "date_to": MAY[1]}
+        )
+        reports = self.env["waas.sellout.report"].search(wizard.action_generate()["domain"])
+        self.assertEqual(reports.manufacturer_id, self.manufacturer | self.microsoft | vendor)
+        self.assertEqual(
+            self._rows_of(reports, vendor),
+            [
+                # fmt: off
+                [
+                    "new",
+                    date(2026, 5, 4),
+                    "T-SO-021",
+                    date(2026, 5, 4),
+                    36,
+                    "Test Laptop Bundle",
+                    "Test Cloud Backup",
+                    "CB-100",
+                    3,
+                    None,
+                ],
+                # fmt: on
+            ],
+        )
+        reports.unlink()
+        reports = self.env["waas.sellout.report"]._cron_monthly_sellout(
+            today=date(2026, 6, 1), companies=self.company
+        )
+        report = reports.filtered(lambda r: r.manufacturer_id == vendor)
+        self.assertEqual((report.state, report.row_count), ("queued", 1))
+        self.assertEqual(report.mail_id.email_to, "partners@cloud.example.com")
+
+    def test_upgrade_option_and_renewal_events(self):
+        """An upgrade and an option added during the term are each reported as their own
+        event, on the day they are invoiced from, with their own items only; a renewal in
+        the same month is another event, with what the contract has then (the upgraded
+        licence, not the one it replaced). The new contract's event never had them."""
+        self.env["waas.pricelist.item"].create(
+            [
+                {
+                    "company_id": self.company.id,
+                    "currency_id": self.currency.id,
+                    "product_tmpl_id": product.product_tmpl_id.id,
+                    "term_months": 12,
+                    "monthly_price": price,
+                }
+                for product, price in ((self.upgrade_premium, 12.0), (self.option_monitor, 9.0))
+            ]
+        )
+        contract = self._create_contract(
+            name="T-SO-030", term=12, date_start="2026-01-01", date_next_invoice="2026-05-01"
+        )
+        contract._waas_upgrade([(self.upgrade_premium, 1), (self.option_monitor, 2)])
+        self.env["waas.contract.renewal"].create(
+            {
+                "contract_id": contract.id,
+                "date": "2026-05-20",
+                "date_end_before": "2026-12-31",
+                "date_end_after": "2027-12-31",
+                "months": 12,
+            }
+        )
+        Report = self.env["waas.sellout.report"]
+        reports = Report._cron_monthly_sellout(today=date(2026, 6, 1), companies=self.company)
+        self.assertEqual(reports.manufacturer_id, self.manufacturer | self.microsoft)
+        may_1, may_20, jan_1 = date(2026, 5, 1), date(2026, 5, 20), date(2027, 1, 1)
+        bundle = "Test Laptop Bundle"
+        self.assertEqual(
+            self._rows_of(reports, self.microsoft),
+            [
+                # fmt: off
+                [
+                    "upgrade",
+                    may_1,
+                    "T-SO-030",
+                    may_1,
+                    12,
+                    bundle,
+                    "Test Microsoft 365 Business Premium",
+                    "M365-BP",
+                    1,
+                    None,
+                ],
+                [
+                    "renewal",
+                    may_20,
+                    "T-SO-030",
+                    jan_1,
+                    12,
+                    bundle,
+                    "Test Microsoft 365 Business Premium",
+                    "M365-BP",
+                    1,
+                    None,
+                ],
+                # fmt: on
+            ],
+        )
+        self.assertEqual(
+            self._rows_of(reports, self.manufacturer),
+            [
+                # fmt: off
+                [
+                    "option",
+                    may_1,
+                    "T-SO-030",
+                    may_1,
+                    12,
+                    bundle,
+                    "Test Monitor 24",
+                    "TM-24",
+                    2,
+                    None,
+                ],
+                [
+                    "renewal",
+                    may_20,
+                    "T-SO-030",
+                    jan_1,
+                    12,
+                    bundle,
+                    "Test Laptop 14",
+                    "TL-14-G1",
+                    1,
+                    None,
+                ],
+                [
+                    "renewal",
+                    may_20,
+                    "T-SO-030",
+                    jan_1,
+                    12,
+                    bundle,
+                    "Test Monitor 24",
+                    "TM-24",
+                    2,
+                    None,
+                ],
+                # fmt: on
+            ],
+        )
+        # The event column of the CSV file says the same.
+        report = reports.filtered(lambda r: r.manufacturer_id == self.manufacturer)
+        self.assertEqual(
+            [row[0] for row in self._csv_rows(report)], ["event", "option", "renewal", "renewal"]
+        )
+        # January: the new contract with its bundle and included licence only.
+        january = self._report(self.microsoft, (date(2026, 1, 1), date(2026, 1, 31)))
+        january.action_generate()
+        self.assertEqual(
+            [(r[0], r[13]) for r in self._xlsx_rows(january)[1:]],
+            [("new", "Test Microsoft 365 Business Essentials")],
+        )
 
     # ------------------------------------------------------------------ wizard & cron
     def test_wizard_all_manufacturers_and_send(self):

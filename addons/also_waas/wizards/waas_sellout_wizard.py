@@ -23,7 +23,8 @@ class WaasSelloutWizard(models.TransientModel):
         comodel_name="res.partner",
         string="Manufacturers",
         domain=[("waas_is_manufacturer", "=", True)],
-        help="Empty: every approved manufacturer with sales in the period.",
+        help="Empty: every manufacturer and vendor with sales in the period (approved "
+        "manufacturers, manufacturers of exception hardware, licence vendors).",
     )
     send = fields.Boolean(
         string="Send by E-mail",
@@ -47,11 +48,9 @@ class WaasSelloutWizard(models.TransientModel):
         if not manufacturers:
             manufacturers = Report._manufacturers_with_rows(
                 self.company_id, self.date_from, self.date_to
-            ).filtered(lambda p: p.waas_approval_state == "approved")
-        if not manufacturers:
-            raise UserError(
-                _("No WaaS bundle of any approved manufacturer was sold in the period.")
             )
+        if not manufacturers:
+            raise UserError(_("Nothing of any manufacturer or vendor was sold in the period."))
         if self.send:
             no_address = manufacturers.filtered(lambda p: not p._waas_sellout_recipient())
             if no_address:
