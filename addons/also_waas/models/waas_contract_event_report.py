@@ -4,7 +4,8 @@ from odoo.tools import SQL
 
 class WaasContractEventReport(models.Model):
     """One row per contract event (SQL view): new contract (its start), renewal (its
-    date), early termination and expiry (churn), with the contract's dimensions."""
+    date), early termination and expiry (churn), with the contract's dimensions. The
+    monthly amount is the contract analysis's: in the company's currency at today's rate."""
 
     _name = "waas.contract.event.report"
     _description = "WaaS Contract Events"
@@ -25,7 +26,9 @@ class WaasContractEventReport(models.Model):
     contract_id = fields.Many2one(comodel_name="waas.contract", readonly=True)
     name = fields.Char(string="Contract Number", readonly=True)
     company_id = fields.Many2one(comodel_name="res.company", readonly=True)
-    currency_id = fields.Many2one(comodel_name="res.currency", readonly=True)
+    currency_id = fields.Many2one(
+        comodel_name="res.currency", string="Company Currency", readonly=True
+    )
     reseller_id = fields.Many2one(comodel_name="res.partner", readonly=True)
     partner_id = fields.Many2one(comodel_name="res.partner", string="End Customer", readonly=True)
     country_id = fields.Many2one(comodel_name="res.country", readonly=True)
@@ -35,7 +38,9 @@ class WaasContractEventReport(models.Model):
     manufacturer_id = fields.Many2one(comodel_name="res.partner", readonly=True)
     term_months = fields.Integer(string="Term (months)", readonly=True, aggregator="avg")
     months = fields.Integer(string="Months Sold", readonly=True)
-    monthly_amount = fields.Monetary(readonly=True)
+    monthly_amount = fields.Monetary(
+        readonly=True, help="In the company's currency, at today's rate."
+    )
     event_count = fields.Integer(string="Events", readonly=True)
     new_count = fields.Integer(string="New Contracts", readonly=True)
     renewal_count = fields.Integer(string="Renewals", readonly=True)

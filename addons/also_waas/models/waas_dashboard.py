@@ -18,7 +18,13 @@ class WaasDashboard(models.TransientModel):
     date = fields.Date(string="As Of", required=True, default=fields.Date.context_today)
     month_start = fields.Date(compute="_compute_figures")
     active_count = fields.Integer(string="Active Contracts", compute="_compute_figures")
-    mrr = fields.Monetary(string="Monthly Recurring Revenue", compute="_compute_figures")
+    mrr = fields.Monetary(
+        string="Monthly Recurring Revenue",
+        compute="_compute_figures",
+        help="Monthly amount of the active contracts in the company's currency: each "
+        "contract's amount converted from its own currency at the rate of the As Of date.",
+    )
+    mrr_label = fields.Char(compute="_compute_figures")
     ending_30 = fields.Integer(string="Ending in 30 Days", compute="_compute_figures")
     ending_60 = fields.Integer(string="Ending in 60 Days", compute="_compute_figures")
     ending_90 = fields.Integer(string="Ending in 90 Days", compute="_compute_figures")
@@ -56,12 +62,22 @@ class WaasDashboard(models.TransientModel):
             company = board.company_id
             month_start = board.date + relativedelta(day=1)
             board.month_start = month_start
-            [(count, mrr)] = Contract._read_group(
+            # One group per contract currency, each converted to the company's currency
+            # at the rate of the dashboard's date (today by default).
+            per_currency = Contract._read_group(
                 [("company_id", "=", company.id), ("state", "=", "active")],
+                groupby=["currency_id"],
                 aggregates=["__count", "monthly_amount:sum"],
             )
+            count = sum(group_count for _currency, group_count, _amount in per_currency)
             board.active_count = count
-            board.mrr = mrr or 0.0
+            board.mrr = sum(
+                currency._convert(amount or 0.0, company.currency_id, company, board.date)
+                for currency, _count, amount in per_currency
+            )
+            board.mrr_label = _(
+                "Monthly Recurring Revenue (%(currency)s)", currency=company.currency_id.name
+            )
             for days in (30, 60, 90):
                 board[f"ending_{days}"] = Contract.search_count(board._ending_domain(days))
             events = dict(

@@ -86,6 +86,53 @@ class TestDashboard(WaasCommon):
             sorted(events.mapped("event")), ["expiry", "new", "renewal", "termination"]
         )
 
+    def test_figures_in_the_company_currency(self):
+        """A contract in US dollars in a euro company: the dashboard's monthly recurring
+        revenue and the analyses add it in euros (at the rate of the day), and say so."""
+        usd = self.env.ref("base.USD")
+        usd.active = True
+        self.env["res.currency.rate"].create(
+            [
+                {
+                    "currency_id": currency.id,
+                    "company_id": self.company.id,
+                    "name": "2026-01-01",
+                    "rate": rate,
+                }
+                # 1 EUR = 2 USD from January 2026.
+                for currency, rate in ((self.currency, 1.0), (usd, 2.0))
+            ]
+        )
+        dollars = self._create_contract(
+            name="T-D-10", date_start="2026-02-01", currency_id=usd.id
+        )  # 40 USD a month = 20 EUR
+        board = self.env["waas.dashboard"].create({"company_id": self.company.id, "date": TODAY})
+        self.assertEqual(board.currency_id, self.currency)
+        self.assertEqual((board.active_count, board.mrr), (7, 360.0))
+        self.assertEqual(board.mrr_label, "Monthly Recurring Revenue (EUR)")
+
+        Report = self.env["waas.contract.report"]
+        row = Report.search([("contract_id", "=", dollars.id)])
+        self.assertRecordValues(
+            row,
+            [
+                {
+                    "currency_id": self.currency.id,
+                    "monthly_amount": 20.0,
+                    "contract_currency_id": usd.id,
+                    "contract_monthly_amount": 40.0,
+                }
+            ],
+        )
+        [(total,)] = Report._read_group(
+            [("company_id", "=", self.company.id), ("state", "=", "active")],
+            aggregates=["monthly_amount:sum"],
+        )
+        self.assertEqual(total, 360.0)
+        Event = self.env["waas.contract.event.report"]
+        new = Event.search([("contract_id", "=", dollars.id), ("event", "=", "new")])
+        self.assertEqual((new.monthly_amount, new.currency_id), (20.0, self.currency))
+
     def test_open_dashboard_action(self):
         action = self.env["waas.dashboard"].with_user(self.user_manager).action_open_dashboard()
         board = self.env["waas.dashboard"].browse(action["res_id"])
