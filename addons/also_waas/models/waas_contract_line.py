@@ -44,6 +44,8 @@ class WaasContractLine(models.Model):
     )
     date_from = fields.Date(
         string="Invoiced From",
+        # Only lines added during the term have one: the sell-out finds them by date.
+        index="btree_not_null",
         help="First day this line is invoiced (an upgrade during the term starts later).",
     )
 

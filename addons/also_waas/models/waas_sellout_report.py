@@ -351,7 +351,11 @@ class WaasSelloutReport(models.Model):
         self.env.flush_all()
         params = self._query_params(company, date_from, date_to)
         self.env.cr.execute(SQL(_MANUFACTURERS_QUERY, **params))
-        return self.env["res.partner"].browse(row[0] for row in self.env.cr.fetchall())
+        partners = self.env["res.partner"].browse(row[0] for row in self.env.cr.fetchall())
+        # A report is for a partner flagged as WaaS manufacturer (where its sell-out
+        # address is kept): a product pointing elsewhere (an import) must not stop the
+        # monthly job for everyone.
+        return partners.filtered("waas_is_manufacturer")
 
     def _iter_rows(self):
         """Yield the report's rows (tuples in ``COLUMNS`` order) in file order.
