@@ -86,6 +86,21 @@ class ProductTemplate(models.Model):
         inverse_name="product_tmpl_id",
         string="WaaS Prices",
     )
+    # ------------------------------------------------------------------ replacement
+    waas_replacement_value = fields.Monetary(
+        string="Replacement Value",
+        help="What the end customer pays (untaxed) for one such device lost in a "
+        "self-return (its risk). Shown on the WaaS price list of the bundles and options "
+        "that contain it.",
+    )
+
+    _sql_constraints = [
+        (
+            "waas_replacement_value_not_negative",
+            "CHECK(waas_replacement_value IS NULL OR waas_replacement_value >= 0)",
+            "A replacement value cannot be negative.",
+        ),
+    ]
 
     # ------------------------------------------------------------------ computes
     @api.depends("waas_manufacturer_id.waas_approval_state")

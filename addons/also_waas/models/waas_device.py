@@ -44,7 +44,7 @@ class WaasDevice(models.Model):
         "contract is never renewed past the earliest warranty end of its devices.",
     )
     state = fields.Selection(
-        selection=[("rented", "Rented"), ("returned", "Returned")],
+        selection=[("rented", "Rented"), ("returned", "Returned"), ("lost", "Lost")],
         default="rented",
         required=True,
     )

@@ -78,6 +78,12 @@ class WaasPricelistItem(models.Model):
     monthly_price = fields.Monetary(required=True)
     commission_new = fields.Monetary(string="Commission (new)")
     commission_renewal = fields.Monetary(string="Commission (renewal)")
+    replacement_value = fields.Monetary(
+        compute="_compute_replacement_value",
+        help="Replacement value of the hardware of one unit (its components' replacement "
+        "values, in this item's currency): what the end customer pays when these devices are "
+        "lost in a self-return.",
+    )
     active = fields.Boolean(default=True)
 
     _sql_constraints = [
@@ -103,6 +109,25 @@ class WaasPricelistItem(models.Model):
     def _compute_currency_id(self):
         for item in self:
             item.currency_id = item.company_id.currency_id or self.env.company.currency_id
+
+    @api.depends(
+        "currency_id",
+        "company_id",
+        "product_tmpl_id.waas_bundle_line_ids.quantity",
+        "product_tmpl_id.waas_bundle_line_ids.product_id.waas_replacement_value",
+    )
+    def _compute_replacement_value(self):
+        today = fields.Date.context_today(self)
+        for item in self:
+            company = item.company_id or self.env.company
+            currency = item.currency_id or company.currency_id
+            item.replacement_value = sum(
+                line.quantity
+                * line.product_id.currency_id._convert(
+                    line.product_id.waas_replacement_value, currency, company, today
+                )
+                for line in item.product_tmpl_id.waas_bundle_line_ids
+            )
 
     # ------------------------------------------------------------------ constraints
     @api.constrains("term_months")

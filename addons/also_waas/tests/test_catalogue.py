@@ -354,6 +354,7 @@ class TestCatalogue(WaasCommon):
         return company_b
 
     def test_export_xlsx(self):
+        self.laptop.waas_replacement_value = 1100.0
         rows = self._export(self.user_waas, self.company)
         self.assertEqual(
             rows[0],
@@ -366,6 +367,7 @@ class TestCatalogue(WaasCommon):
                 "Monthly Price",
                 "Commission (new)",
                 "Commission (renewal)",
+                "Replacement Value",
                 "Currency",
             ],
         )
@@ -375,9 +377,9 @@ class TestCatalogue(WaasCommon):
         self.assertEqual(
             [r[4:] for r in bundle_rows],
             [
-                [12, 60.0, 120.0, 60.0, self.currency.name],
-                [24, 50.0, 150.0, 75.0, self.currency.name],
-                [36, 40.0, 180.0, 90.0, self.currency.name],
+                [12, 60.0, 120.0, 60.0, 1100.0, self.currency.name],
+                [24, 50.0, 150.0, 75.0, 1100.0, self.currency.name],
+                [36, 40.0, 180.0, 90.0, 1100.0, self.currency.name],
             ],
         )
         self.assertEqual(bundle_rows[0][:2], [self.company.name, "WaaS Bundle"])
@@ -404,13 +406,14 @@ class TestCatalogue(WaasCommon):
                     65.5,
                     130.0,
                     65.0,
+                    0.0,
                     "EUR",
                 ]
             ],
         )
         both = self._export(self.user_waas, self.company | company_b)
-        self.assertIn("EUR", [r[8] for r in both[1:]])
-        self.assertIn(self.currency.name, [r[8] for r in both[1:]])
+        self.assertIn("EUR", [r[9] for r in both[1:]])
+        self.assertIn(self.currency.name, [r[9] for r in both[1:]])
 
     def test_export_nothing_to_export(self):
         empty = self.env["res.company"].create({"name": "Empty WaaS Company"})

@@ -60,6 +60,7 @@ class WaasPricelistExport(models.TransientModel):
             _("Monthly Price"),
             _("Commission (new)"),
             _("Commission (renewal)"),
+            _("Replacement Value"),
             _("Currency"),
         ]
 
@@ -86,7 +87,7 @@ class WaasPricelistExport(models.TransientModel):
         sheet.set_column(1, 1, 14)
         sheet.set_column(2, 2, 45)
         sheet.set_column(3, 3, 18)
-        sheet.set_column(4, 8, 16)
+        sheet.set_column(4, 9, 16)
         row = 1
         for group in items._get_pricelist_rows():
             for product_row in group["products"]:
@@ -106,7 +107,8 @@ class WaasPricelistExport(models.TransientModel):
                     sheet.write_number(row, 5, currency.round(item.monthly_price), money)
                     sheet.write_number(row, 6, currency.round(item.commission_new), money)
                     sheet.write_number(row, 7, currency.round(item.commission_renewal), money)
-                    sheet.write_string(row, 8, currency.name)
+                    sheet.write_number(row, 8, currency.round(item.replacement_value), money)
+                    sheet.write_string(row, 9, currency.name)
                     row += 1
         sheet.autofilter(0, 0, max(row - 1, 1), len(headers) - 1)
         sheet.freeze_panes(1, 0)
