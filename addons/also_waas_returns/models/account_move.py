@@ -13,10 +13,24 @@ class AccountMove(models.Model):
         help="The return whose secure pickup fee this invoice bills.",
     )
 
+    waas_charge_return_id = fields.Many2one(
+        comodel_name="waas.return",
+        string="WaaS Return (missing devices)",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The self-return whose missing devices this invoice charges.",
+    )
+
     _sql_constraints = [
         (
             "waas_return_fee_unique",
             "UNIQUE(waas_return_id)",
             "The secure pickup fee of a return is invoiced only once.",
+        ),
+        (
+            "waas_charge_return_unique",
+            "UNIQUE(waas_charge_return_id)",
+            "The missing devices of a return are charged only once.",
         ),
     ]

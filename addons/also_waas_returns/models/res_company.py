@@ -37,6 +37,12 @@ class ResCompany(models.Model):
         help="Days the end customer has to ship the devices back itself; the expected-by "
         "date of a self-return defaults to its confirmation date plus this delay.",
     )
+    waas_missing_grace_days = fields.Integer(
+        string="Missing Devices Grace Period (days)",
+        default=30,
+        help="Days after the expected-by date of a self-return before the devices still "
+        "missing are charged to the end customer at their replacement value and marked lost.",
+    )
     waas_return_picking_type_id = fields.Many2one(
         comodel_name="stock.picking.type",
         string="Returns Operation Type",
@@ -55,6 +61,14 @@ class ResCompany(models.Model):
         check_company=True,
         help="Where wiped devices go when their return is closed.",
     )
+
+    _sql_constraints = [
+        (
+            "waas_missing_grace_days_not_negative",
+            "CHECK(waas_missing_grace_days >= 0)",
+            "The grace period for missing devices cannot be negative.",
+        ),
+    ]
 
     @api.model
     def _waas_returns_setup_all(self):

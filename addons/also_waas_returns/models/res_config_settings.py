@@ -21,6 +21,10 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.waas_self_return_days",
         readonly=False,
     )
+    waas_missing_grace_days = fields.Integer(
+        related="company_id.waas_missing_grace_days",
+        readonly=False,
+    )
     waas_return_location_id = fields.Many2one(
         related="company_id.waas_return_location_id",
         readonly=False,

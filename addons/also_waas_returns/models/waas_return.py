@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from odoo import SUPERUSER_ID, Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.osv import expression
 
 from odoo.addons.also_waas.tools import create_partial_unique_index
 
@@ -29,6 +30,9 @@ STATE_BOUND_FIELDS = {
 }
 # Written consent of the end customer: frozen once the risk is acknowledged.
 CONSENT_FIELDS = ("risk_consent_ref", "risk_consent_file", "risk_consent_filename")
+# The customer invoices of a return: {field of the return: field of the invoice linking it
+# back (unique)}. The pickup fee, and the charge of devices missing from a self-return.
+INVOICE_LINKS = {"fee_move_id": "waas_return_id", "charge_move_id": "waas_charge_return_id"}
 
 
 class WaasReturn(models.Model):
@@ -39,13 +43,15 @@ class WaasReturn(models.Model):
     _check_company_auto = True
 
     # State, devices, fee invoice and risk acknowledgement change only through the buttons
-    # (action_*), the receipt validation and the wipe recording (waas.guard.mixin).
+    # (action_*), the receipt validation, the wipe recording and the charge of missing
+    # devices (waas.guard.mixin).
     _waas_guarded_fields = frozenset(
         {
             "state",
             "contract_id",
             "line_ids",
             "fee_move_id",
+            "charge_move_id",
             "risk_ack_by_id",
             "risk_ack_date",
             "risk_ack_mode",
@@ -184,6 +190,23 @@ class WaasReturn(models.Model):
         index="btree_not_null",
         tracking=True,
     )
+    # ------------------------------------------------------------------ missing devices
+    charge_move_id = fields.Many2one(
+        comodel_name="account.move",
+        string="Missing Devices Invoice",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        tracking=True,
+        help="Customer invoice of the devices still missing from the self-return after the "
+        "grace period, charged at their replacement value.",
+    )
+    charge_checked_date = fields.Date(
+        string="Missing Devices Checked On",
+        readonly=True,
+        copy=False,
+        help="Last day the daily job tried to charge the missing devices (once a day).",
+    )
     # ------------------------------------------------------------------ logistics
     picking_ids = fields.One2many(
         comodel_name="stock.picking", inverse_name="waas_return_id", string="Transfers"
@@ -195,12 +218,18 @@ class WaasReturn(models.Model):
     received_count = fields.Integer(compute="_compute_progress")
     missing_count = fields.Integer(compute="_compute_progress")
     wiped_count = fields.Integer(compute="_compute_progress")
+    lost_count = fields.Integer(compute="_compute_progress")
 
     _sql_constraints = [
         (
             "fee_move_unique",
             "UNIQUE(fee_move_id)",
             "A pickup fee invoice belongs to one return only.",
+        ),
+        (
+            "charge_move_unique",
+            "UNIQUE(charge_move_id)",
+            "An invoice of missing devices belongs to one return only.",
         ),
         (
             "pickup_window_valid",
@@ -233,7 +262,7 @@ class WaasReturn(models.Model):
         for ret in self:
             ret.picking_count = len(ret.picking_ids)
 
-    @api.depends("line_ids.received", "line_ids.missing", "line_ids.wipe_id")
+    @api.depends("line_ids.received", "line_ids.missing", "line_ids.lost", "line_ids.wipe_id")
     def _compute_progress(self):
         for ret in self:
             lines = ret.line_ids
@@ -241,6 +270,7 @@ class WaasReturn(models.Model):
             ret.received_count = len(lines.filtered("received"))
             ret.missing_count = len(lines.filtered("missing"))
             ret.wiped_count = len(lines.filtered("wipe_id"))
+            ret.lost_count = len(lines.filtered("lost"))
 
     def _compute_access_url(self):
         res = super()._compute_access_url()
@@ -460,10 +490,16 @@ class WaasReturn(models.Model):
             return user
         return self.contract_id._waas_return_responsible()
 
-    def _create_activities(self, summary, notes):
-        """One to-do activity per return for its ALSO responsible; ``notes``: {return id:
-        html}."""
+    def _create_activities(self, summary, notes, logistics=False):
+        """One to-do activity per return for its ALSO responsible (``logistics``: for the
+        logistics user of the WaaS settings first); ``notes``: {return id: html}."""
+        configured = self.env["waas.contract"]._waas_configured_logistics_user()
         for ret in self:
+            user = (
+                ret.contract_id._waas_logistics_user(configured=configured)
+                if logistics
+                else ret._waas_responsible()
+            )
             # sudo: the activities follow a receipt validated by a warehouse user or the
             # reminder cron, who need not have write access on the returns.
             ret.sudo().activity_schedule(
@@ -471,7 +507,7 @@ class WaasReturn(models.Model):
                 date_deadline=fields.Date.context_today(ret),
                 summary=summary,
                 note=notes.get(ret.id, ""),
-                user_id=ret._waas_responsible().id or self.env.uid,
+                user_id=user.id or self.env.uid,
             )
 
     def _waas_check_action(self):
@@ -620,62 +656,76 @@ class WaasReturn(models.Model):
         return True
 
     def _invoice_pickup_fee(self):
-        """Invoice the secure pickup fee to the end customer, once per return: the rows are
-        locked and re-read first, an invoice already made is linked instead of repeated,
-        and a unique index on ``account_move.waas_return_id`` is the safety net."""
-        self._lock_rows()
-        todo = self.filtered(lambda r: r.method == "pickup" and not r.fee_move_id)
-        if not todo:
-            return self.env["account.move"]
-        # sudo: WaaS users book pickups but are no accountants; like a sales order's
-        # invoice, the fee invoice is a consequence of their confirmation.
+        """Invoice the secure pickup fee to the end customer, once per return (see
+        ``_create_return_invoices``); the fee is posted at once."""
+        todo = self.filtered(lambda r: r.method == "pickup")
+        line_vals = {
+            ret.id: [
+                {
+                    "product_id": ret.company_id.waas_pickup_fee_product_id.id,
+                    "name": self.env._(
+                        "Secure pickup of %(count)s device(s), return %(name)s "
+                        "(contract %(contract)s)",
+                        count=len(ret.line_ids),
+                        name=ret.name,
+                        contract=ret.contract_id.name,
+                    ),
+                    "quantity": 1.0,
+                    "price_unit": ret.company_id.waas_pickup_fee_amount,
+                }
+            ]
+            for ret in todo
+        }
+        moves = todo._create_return_invoices("fee_move_id", line_vals, post=True)
+        for move in moves:
+            move.waas_return_id.message_post(
+                body=_("Secure pickup fee invoiced: %(invoice)s", invoice=move._get_html_link())
+            )
+        return moves
+
+    def _create_return_invoices(self, move_field, line_vals, post=None):
+        """One customer invoice per return of ``self`` with the lines ``line_vals``
+        ({return id: [invoice line values]}), linked in ``move_field`` (a key of
+        ``INVOICE_LINKS``), exactly once: the rows are locked and re-read first, an invoice
+        already made is linked instead of repeated, and a unique index on the invoice's
+        link to the return is the safety net. Journal and posting as the other WaaS
+        invoices (the company's WaaS invoice journal; posted at once when the company posts
+        WaaS invoices, or always with ``post=True``). Batched: one create per company.
+        Returns the new invoices."""
+        link = INVOICE_LINKS[move_field]
+        # sudo: WaaS users and the daily job are no accountants; like a sales order's
+        # invoice, these invoices are a consequence of the return's actions.
         Move = self.env["account.move"].sudo()
-        existing = Move.search([("waas_return_id", "in", todo.ids)])
-        for move in existing:
-            move.waas_return_id.fee_move_id = move
-        todo = todo.filtered(lambda r: not r.fee_move_id)
+        self._lock_rows()
+        todo = self.filtered(lambda r: not r[move_field] and line_vals.get(r.id))
+        if not todo:
+            return Move
+        for move in Move.search([(link, "in", todo.ids)]):
+            move[link].sudo()[move_field] = move
+        todo = todo.filtered(lambda r: not r[move_field])
+        journals = self.env["waas.contract"]._waas_invoice_journals(todo.company_id)
         moves = Move
         for company, rets in todo.grouped("company_id").items():
-            product = company.waas_pickup_fee_product_id
             vals_list = [
                 {
                     "move_type": "out_invoice",
                     "partner_id": ret.partner_id.id,
                     "company_id": company.id,
                     "currency_id": company.currency_id.id,
+                    "journal_id": journals[company.id],
                     "invoice_origin": ret.name,
                     "invoice_user_id": ret._waas_responsible().id,
-                    "waas_return_id": ret.id,
-                    "invoice_line_ids": [
-                        Command.create(
-                            {
-                                "product_id": product.id,
-                                "name": self.env._(
-                                    "Secure pickup of %(count)s device(s), return %(name)s "
-                                    "(contract %(contract)s)",
-                                    count=len(ret.line_ids),
-                                    name=ret.name,
-                                    contract=ret.contract_id.name,
-                                ),
-                                "quantity": 1.0,
-                                "price_unit": company.waas_pickup_fee_amount,
-                            }
-                        )
-                    ],
+                    link: ret.id,
+                    "invoice_line_ids": [Command.create(vals) for vals in line_vals[ret.id]],
                 }
                 for ret in rets
             ]
             moves |= Move.with_company(company).create(vals_list)
-        if moves:
-            moves.action_post()
-            for move in moves:
-                move.waas_return_id.fee_move_id = move
-                move.waas_return_id.message_post(
-                    body=_(
-                        "Secure pickup fee invoiced: %(invoice)s",
-                        invoice=move._get_html_link(),
-                    )
-                )
+        to_post = moves.filtered(lambda m: post or m[link].contract_id._waas_invoice_auto_post())
+        if to_post:
+            to_post.action_post()
+        for move in moves:
+            move[link].sudo()[move_field] = move
         return moves
 
     def _create_receipts(self):
@@ -684,7 +734,7 @@ class WaasReturn(models.Model):
         self.company_id._waas_returns_setup()
         vals_list = []
         for ret in self:
-            lines = ret.line_ids.filtered(lambda line: not line.received)
+            lines = ret.line_ids.filtered(lambda line: not line.received and not line.lost)
             if not lines:
                 continue
             company = ret.company_id
@@ -822,11 +872,12 @@ class WaasReturn(models.Model):
         self.browse([ret.id for ret in by_return])._create_activities(_("Missing devices"), notes)
 
     def _update_progress_state(self):
-        """Set the state from the lines: partially received, received, wiped."""
+        """Set the state from the lines: partially received, received, wiped (lost devices,
+        charged to the end customer, are no longer waited for)."""
         by_state = defaultdict(list)
         for ret in self.filtered(lambda r: r.state in PROGRESS_STATES):
-            lines = ret.line_ids
-            if lines and all(line.received and line.wipe_id for line in lines):
+            lines = ret.line_ids.filtered(lambda line: not line.lost)
+            if ret.line_ids and all(line.received and line.wipe_id for line in lines):
                 state = "wiped"
             elif lines and all(lines.mapped("received")):
                 state = "received"
@@ -895,8 +946,8 @@ class WaasReturn(models.Model):
         }
 
     def action_done(self):
-        """Button "Close": every device received and wiped; the devices move to the
-        refurbish location and the return is done."""
+        """Button "Close": every device received and wiped (or lost and charged); the
+        devices move to the refurbish location and the return is done."""
         self._waas_check_action()
         self._lock_rows()
         todo = self.filtered(lambda r: r.state != "done")
@@ -905,7 +956,7 @@ class WaasReturn(models.Model):
                 raise UserError(
                     _("Return %(name)s is not confirmed: it cannot be closed.", name=ret.name)
                 )
-            not_received = ret.line_ids.filtered(lambda line: not line.received)
+            not_received = ret.line_ids.filtered(lambda line: not line.received and not line.lost)
             not_wiped = ret.line_ids.filtered(lambda line: line.received and not line.wipe_id)
             if not_received or not_wiped:
                 raise UserError(
@@ -919,10 +970,13 @@ class WaasReturn(models.Model):
                 )
         # sudo: the guarded fields are written by this action, after the group and state
         # checks above.
-        todo = todo.sudo()
-        todo._move_to_refurbish()
-        todo.write({"state": "done", "date_done": fields.Datetime.now()})
+        todo.sudo()._close()
         return True
+
+    def _close(self):
+        """The returns are done: their devices move to the refurbish location."""
+        self._move_to_refurbish()
+        self.write({"state": "done", "date_done": fields.Datetime.now()})
 
     def _move_to_refurbish(self):
         """An internal transfer per return of the wiped devices from the WaaS returns
@@ -931,7 +985,7 @@ class WaasReturn(models.Model):
         vals_list = []
         for ret in self:
             company = ret.company_id
-            lines = ret.line_ids.filtered("lot_id")
+            lines = ret.line_ids.filtered(lambda line: line.lot_id and not line.lost)
             if not lines:
                 continue
             warehouse = company.waas_return_picking_type_id.warehouse_id
@@ -999,6 +1053,145 @@ class WaasReturn(models.Model):
         )
         return True
 
+    # ------------------------------------------------------------------ missing devices
+    def _missing_lines(self):
+        """The devices of these returns neither received nor already charged as lost."""
+        return self.line_ids.filtered(lambda line: not line.received and not line.lost)
+
+    def _charge_problems(self):
+        """{return id: message} of the returns whose missing devices cannot be charged
+        (a device without replacement value)."""
+        problems = {}
+        for ret in self:
+            no_value = ret._missing_lines().filtered(
+                lambda line: line.product_id.waas_replacement_value <= 0
+            )
+            if no_value:
+                problems[ret.id] = _(
+                    "The missing devices of return %(name)s cannot be charged: %(products)s "
+                    "(serials %(serials)s) have no replacement value. Set it on the product "
+                    "(WaaS tab, shown on the WaaS price list), then charge the missing devices "
+                    "again.",
+                    name=ret.name,
+                    products=", ".join(sorted(set(no_value.mapped("product_id.display_name")))),
+                    serials=", ".join(no_value.lot_id.mapped("name")) or "-",
+                )
+        return problems
+
+    def _charge_line_vals(self, line):
+        """Invoice line values charging the lost device of return line ``line`` at its
+        replacement value (converted to the company's currency)."""
+        self.ensure_one()
+        product = line.product_id
+        company = self.company_id
+        return {
+            "product_id": product.id,
+            "name": self.env._(
+                "Lost device %(product)s, serial %(serial)s (return %(name)s, contract "
+                "%(contract)s): replacement value",
+                product=product.display_name,
+                serial=line.lot_id.name or "-",
+                name=self.name,
+                contract=self.contract_id.name,
+            ),
+            "quantity": 1.0,
+            "price_unit": product.currency_id._convert(
+                product.waas_replacement_value,
+                company.currency_id,
+                company,
+                fields.Date.context_today(self),
+            ),
+        }
+
+    def _charge_missing_devices(self):
+        """Charge the devices still missing from these self-returns (superuser mode, after
+        the checks of the caller): the open receipts are cancelled, one invoice per return
+        with one line per device at its replacement value, the devices are lost and the
+        return no longer waits for them (closed when nothing else is left to wipe). Returns
+        whose devices cannot all be charged are left as they are. Returns ``(charged
+        returns, {return id: problem})``."""
+        self._lock_rows()
+        rets = self.filtered(
+            lambda r: (
+                r.method == "self_return"
+                and r.state in ("scheduled", "partial")
+                and r._missing_lines()
+            )
+        )
+        problems = rets._charge_problems()
+        rets = rets.filtered(lambda r: r.id not in problems)
+        if not rets:
+            return rets, problems
+        lines = rets._missing_lines()
+        line_vals = {
+            ret.id: [ret._charge_line_vals(line) for line in ret._missing_lines()] for ret in rets
+        }
+        rets._create_return_invoices("charge_move_id", line_vals)
+        lines.write({"missing": True, "lost": True})
+        lines.device_id.write({"state": "lost"})
+        # The receipts no longer wait for them (cancelled after the devices are lost: no
+        # "Missing devices" to-do follows).
+        open_receipts = rets.picking_ids.filtered(
+            lambda p: p.picking_type_code == "incoming" and p.state not in ("done", "cancel")
+        )
+        if open_receipts:
+            open_receipts.action_cancel()
+        for ret, ret_lines in lines.grouped("return_id").items():
+            ret.message_post(
+                body=_(
+                    "Devices still missing after the grace period, charged to the end "
+                    "customer at their replacement value and marked lost: %(serials)s. "
+                    "Invoice: %(invoice)s",
+                    serials=", ".join(ret_lines.lot_id.mapped("name")) or "-",
+                    invoice=ret.charge_move_id._get_html_link(),
+                )
+            )
+        rets._update_progress_state()
+        rets.filtered(lambda r: r.state == "wiped")._close()
+        return rets, problems
+
+    def action_charge_missing(self):
+        """Button "Charge Missing Devices": the devices of a self-return still missing
+        after its expected-by date are charged to the end customer at their replacement
+        value and marked lost (what the daily job does after the grace period). A secure
+        pickup travels at ALSO's risk: never charged."""
+        self._waas_check_action()
+        self._lock_rows()
+        today = fields.Date.context_today(self)
+        for ret in self:
+            if ret.method != "self_return":
+                raise UserError(
+                    _(
+                        "Return %(name)s is a secure pickup: its devices travel at ALSO's "
+                        "risk and are never charged to the end customer.",
+                        name=ret.name,
+                    )
+                )
+            if ret.state not in ("scheduled", "partial") or not ret._missing_lines():
+                raise UserError(
+                    _(
+                        "Return %(name)s has no device left to charge: only the devices still "
+                        "missing from a confirmed self-return are.",
+                        name=ret.name,
+                    )
+                )
+            if not ret.expected_date or ret.expected_date >= today:
+                raise UserError(
+                    _(
+                        "The devices of return %(name)s are expected back by %(date)s: they "
+                        "can be charged only after that date.",
+                        name=ret.name,
+                        date=ret.expected_date or "-",
+                    )
+                )
+        problems = self._charge_problems()
+        if problems:
+            raise UserError("\n".join(problems.values()))
+        # sudo: the guarded fields (lost devices, state, the invoice) are written by this
+        # action, after the group and state checks above.
+        self.sudo()._charge_missing_devices()
+        return True
+
     def _action_view_pickings(self, pickings):
         action = self.env["ir.actions.actions"]._for_xml_id("stock.action_picking_tree_all")
         if len(pickings) == 1:
@@ -1036,5 +1229,58 @@ class WaasReturn(models.Model):
         }
         rets._create_activities(_("Self-return overdue"), notes)
         rets.write({"reminder_date": fields.Date.context_today(self)})
+        self.env["ir.cron"]._notify_progress(done=len(rets), remaining=self.search_count(domain))
+        return True
+
+    @api.model
+    def _charge_due_domain(self):
+        """Self-returns whose expected-by date plus the grace period of their company
+        passed with devices still missing, not tried yet today."""
+        today = fields.Date.context_today(self)
+        companies = self.env["res.company"].search([])
+        return expression.AND(
+            [
+                [
+                    ("method", "=", "self_return"),
+                    ("state", "in", ("scheduled", "partial")),
+                    ("charge_move_id", "=", False),
+                    "|",
+                    ("charge_checked_date", "=", False),
+                    ("charge_checked_date", "<", today),
+                ],
+                expression.OR(
+                    [
+                        [
+                            ("company_id", "=", company.id),
+                            (
+                                "expected_date",
+                                "<",
+                                today - timedelta(days=company.waas_missing_grace_days),
+                            ),
+                        ]
+                        for company in companies
+                    ]
+                ),
+            ]
+        )
+
+    @api.model
+    def _cron_charge_missing_devices(self, limit=CRON_CHUNK):
+        """Daily: the devices still missing from a self-return after its expected-by date
+        plus the company's grace period are charged to the end customer and marked lost;
+        a return that cannot be charged gets an activity for logistics (once) and is tried
+        again the next day. One batch per call: the scheduler commits it and calls again
+        while some remain."""
+        domain = self._charge_due_domain()
+        rets = self.search(domain, limit=limit, order="expected_date, id")
+        first_try = rets.filtered(lambda r: not r.charge_checked_date)
+        # sudo: the job writes the guarded fields (lost devices, state, the invoice) of the
+        # returns its domain selected, whoever the scheduler runs it as.
+        _charged, problems = rets.sudo()._charge_missing_devices()
+        blocked = first_try.filtered(lambda r: r.id in problems)
+        for ret in blocked:
+            ret.message_post(body=problems[ret.id])
+        blocked._create_activities(_("Missing devices not charged"), problems, logistics=True)
+        rets.write({"charge_checked_date": fields.Date.context_today(self)})
         self.env["ir.cron"]._notify_progress(done=len(rets), remaining=self.search_count(domain))
         return True

@@ -13,7 +13,8 @@ class WaasReturnLine(models.Model):
 
     # A return's devices are its contract's rented devices (added when the return is
     # created); received and missing change only by the receipts, the wipe only by the
-    # Record Wipe wizard (waas.guard.mixin). A device may still be taken off a draft return.
+    # Record Wipe wizard (waas.guard.mixin), lost only by the charge of missing devices. A
+    # device may still be taken off a draft return.
     _waas_guarded_fields = frozenset(
         {
             "return_id",
@@ -25,6 +26,7 @@ class WaasReturnLine(models.Model):
             "received",
             "date_received",
             "missing",
+            "lost",
             "wipe_ids",
             "wipe_id",
         }
@@ -49,6 +51,12 @@ class WaasReturnLine(models.Model):
         readonly=True,
         copy=False,
         help="Not in the parcel or pickup although every receipt of the return was processed.",
+    )
+    lost = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="Missing after the grace period of a self-return: charged to the end customer "
+        "at its replacement value; the return no longer waits for it.",
     )
     wipe_ids = fields.One2many(
         comodel_name="waas.wipe", inverse_name="return_line_id", string="Wipes"
