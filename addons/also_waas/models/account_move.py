@@ -1,6 +1,7 @@
 from collections import defaultdict
 
 from odoo import Command, api, fields, models
+from odoo.exceptions import RedirectWarning, UserError, ValidationError
 
 from ..tools import create_partial_unique_index
 
@@ -57,6 +58,14 @@ class AccountMove(models.Model):
     )
     waas_period_start = fields.Date(string="WaaS Period Start", readonly=True, copy=False)
     waas_period_end = fields.Date(string="WaaS Period End", readonly=True, copy=False)
+    waas_post_error = fields.Text(
+        string="WaaS Posting Error",
+        readonly=True,
+        copy=False,
+        help="Why the monthly invoice run could not post this invoice: it stays in draft and "
+        "the next run tries again.",
+    )
+    waas_post_failed_on = fields.Date(string="WaaS Posting Failed On", readonly=True, copy=False)
 
     def init(self):
         res = super().init()
@@ -68,6 +77,93 @@ class AccountMove(models.Model):
             where="waas_contract_id IS NOT NULL AND state != 'cancel'",
         )
         return res
+
+    # ------------------------------------------------------------------ schedule
+    # The invoice schedule of a contract follows its live monthly invoices: cancelling or
+    # deleting one makes its period due again (the next run invoices it).
+
+    def _waas_monthly(self):
+        """The monthly WaaS invoices among these moves."""
+        return self.filtered(lambda m: m.waas_contract_id and m.waas_period_start)
+
+    def _waas_freed_periods(self):
+        """{contract id: period starts} of these monthly invoices."""
+        freed = defaultdict(list)
+        for move in self._waas_monthly():
+            freed[move.waas_contract_id.id].append(move.waas_period_start)
+        return freed
+
+    def button_cancel(self):
+        monthly = self._waas_monthly()
+        freed = monthly._waas_freed_periods()
+        res = super().button_cancel()
+        monthly.waas_contract_id._waas_sync_schedule(freed)
+        return res
+
+    def button_draft(self):
+        monthly = self._waas_monthly()
+        cancelled = monthly.filtered(lambda m: m.state == "cancel")
+        if cancelled:
+            # sudo: the check reads the contract's other invoices, whoever resets this one.
+            taken = {
+                (contract.id, fields.Date.to_date(start))
+                for contract, start in self.sudo()._read_group(
+                    [
+                        ("id", "not in", cancelled.ids),
+                        ("state", "!=", "cancel"),
+                        ("waas_contract_id", "in", cancelled.waas_contract_id.ids),
+                        ("waas_period_start", "in", cancelled.mapped("waas_period_start")),
+                    ],
+                    ["waas_contract_id", "waas_period_start:day"],
+                )
+            }
+            if any((m.waas_contract_id.id, m.waas_period_start) in taken for m in cancelled):
+                raise UserError(
+                    self.env._(
+                        "This WaaS period was invoiced again after the invoice was cancelled: "
+                        "the cancelled invoice cannot be reset to draft."
+                    )
+                )
+        res = super().button_draft()
+        if cancelled:
+            monthly.waas_contract_id._waas_sync_schedule()
+        return res
+
+    def unlink(self):
+        monthly = self._waas_monthly()
+        contracts, freed = monthly.waas_contract_id, monthly._waas_freed_periods()
+        res = super().unlink()
+        contracts._waas_sync_schedule(freed)
+        return res
+
+    # ------------------------------------------------------------------ posting
+    def _waas_post_isolated(self):
+        """Post these invoices as the monthly run does: all at once in a savepoint; when
+        that fails, each in its own savepoint, so that one invoice that cannot be posted
+        stays in draft and the others post. The reason is kept on the invoice (and cleared
+        once it posts). Returns {invoice: reason} of those left in draft."""
+        if not self:
+            return {}
+        failed = {}
+        try:
+            with self.env.cr.savepoint():
+                self._post(soft=False)
+        except (UserError, ValidationError, RedirectWarning):
+            for move in self:
+                try:
+                    with self.env.cr.savepoint():
+                        move._post(soft=False)
+                except (UserError, ValidationError, RedirectWarning) as error:
+                    failed[move] = str(error.args[0]) if error.args else repr(error)
+        today = fields.Date.context_today(self)
+        for move, reason in failed.items():
+            move.with_context(tracking_disable=True).write(
+                {"waas_post_error": reason, "waas_post_failed_on": today}
+            )
+        posted = self.filtered(lambda m: m not in failed and m.waas_post_error)
+        if posted:
+            posted.write({"waas_post_error": False, "waas_post_failed_on": False})
+        return failed
 
     # ------------------------------------------------------------------ batch creation
     def _waas_alike_key(self, line_commands):

@@ -183,10 +183,8 @@ class SaleOrderLine(models.Model):
                 item = items.get(line.product_id.product_tmpl_id.id)
                 price = 0.0
                 if item:
-                    currency = line.order_id.currency_id or company.currency_id
-                    price = item.currency_id._convert(
-                        item.monthly_price,
-                        currency,
+                    price = item._get_monthly_price(
+                        line.order_id.currency_id or company.currency_id,
                         company,
                         fields.Date.context_today(line, line.order_id.date_order),
                     )

@@ -6,13 +6,23 @@ Monthly periods are anchored on the contract start: period ``k`` starts on
 never after ``date_end`` (always counted from ``date_start``, never chained, so month ends
 and 29 February stay put).
 
-Monthly invoicing: one customer invoice per contract and period. ``invoiced_periods``
-counts the periods already invoiced and ``date_next_invoice`` is the start of the first
-period not invoiced yet; both are plain stored fields written by the invoice run only. The
-run selects due contracts chunk by chunk with ``SELECT ... FOR UPDATE SKIP LOCKED`` so that
-several workers (even on several machines) can run at once without invoicing a contract
-twice; the unique index on ``account_move (waas_contract_id, waas_period_start)`` is the
-safety net in the database.
+Monthly invoicing: one customer invoice per contract and period. The schedule follows the
+invoices: a period is invoiced when it has a *live* monthly invoice (any state but
+cancelled); ``date_next_invoice`` is the start of the first period without one and
+``invoiced_periods`` its number (the periods invoiced before it). Both are plain stored
+fields written by the invoice run, and moved back when a monthly invoice is cancelled or
+deleted (``_waas_sync_schedule``). The run selects due contracts chunk by chunk with
+``SELECT ... FOR UPDATE SKIP LOCKED`` so that several workers (even on several machines)
+can run at once without invoicing a contract twice, and invoices every started period
+without a live invoice; the unique index on ``account_move (waas_contract_id,
+waas_period_start)`` (live invoices only) is the safety net in the database.
+
+Money rules (one place, below): the *contract value* is every line's monthly amount for
+every period of the term, a period cut by the end (``date_end``, or the termination date)
+pro rata by days (``_waas_period_amount``). A termination fee is the contract value minus
+what the live monthly invoices bill and what the monthly run still bills up to the
+termination date, so that live monthly invoices plus the fee always equal the contract
+value (``_waas_contract_value``, ``_waas_monthly_billed``).
 
 After activation: early termination, renewal, upgrade, expiry and Microsoft 365 licences.
 """
@@ -22,6 +32,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
 from psycopg2 import errors as pg_errors
 
 from odoo import SUPERUSER_ID, Command, _, api, fields, models
@@ -108,6 +119,15 @@ def period_end(date_start, months):
     return period_start(date_start, months) - timedelta(days=1)
 
 
+def period_index(date_start, day):
+    """Number of the monthly period (0 = first) of a term starting on ``date_start`` that
+    contains ``day`` (on or after ``date_start``)."""
+    index = max(months_between(date_start, day) - 1, 0)
+    while period_start(date_start, index + 1) <= day:
+        index += 1
+    return index
+
+
 class WaasContract(models.Model):
     _name = "waas.contract"
     _description = "WaaS Contract"
@@ -178,6 +198,7 @@ class WaasContract(models.Model):
     state = fields.Selection(
         selection=[
             ("active", "Active"),
+            ("ending", "Ending Early"),
             ("terminated", "Terminated"),
             ("expired", "Expired"),
         ],
@@ -230,7 +251,9 @@ class WaasContract(models.Model):
         readonly=True,
         copy=False,
         tracking=True,
-        help="Date the end customer ended the contract early.",
+        help="The day the early termination takes effect: invoiced monthly until the day "
+        "before, the fee covers the rest; the licences are cancelled and the return starts "
+        "on that day (the contract is Ending Early until then).",
     )
     termination_reason = fields.Text(readonly=True, copy=False, tracking=True)
     termination_move_id = fields.Many2one(
@@ -585,9 +608,38 @@ class WaasContract(models.Model):
         return period_start(self.date_start, index), period_end(self.date_start, index + 1)
 
     def _waas_first_uninvoiced(self):
-        """{contract id: start of the first period not invoiced yet}: the invoicing
-        schedule's ``date_next_invoice`` (the start before any invoice)."""
-        return {c.id: c.date_next_invoice or c.date_start for c in self}
+        """{contract id: start of the first period after every live monthly invoice}: where
+        an upgrade starts to be invoiced (never within a period already invoiced, even when
+        an earlier period is due again because its invoice was cancelled)."""
+        live = self._waas_live_periods()
+        result = {}
+        for contract in self:
+            first = contract.date_next_invoice or contract.date_start
+            if live[contract.id]:
+                latest = period_index(contract.date_start, max(live[contract.id]))
+                first = max(first, contract._waas_period_start(latest + 1))
+            result[contract.id] = first
+        return result
+
+    def _waas_periods(self):
+        """Every monthly period of the contract up to ``date_end``: [(index, start, end,
+        full days)], ``end`` cut by ``date_end`` and ``full days`` the length of the whole
+        monthly period (what a cut period is pro rata of)."""
+        self.ensure_one()
+        periods = []
+        index, start = 0, self.date_start
+        while start <= self.date_end:
+            following = period_start(self.date_start, index + 1)
+            end = min(following - timedelta(days=1), self.date_end)
+            periods.append((index, start, end, (following - start).days))
+            index, start = index + 1, following
+        return periods
+
+    def _waas_period_full_days(self, start):
+        """Length in days of the whole monthly period starting on ``start``."""
+        self.ensure_one()
+        index = period_index(self.date_start, start)
+        return (self._waas_period_start(index + 1) - self._waas_period_start(index)).days
 
     def _waas_period_count(self):
         """Number of monthly periods that start on or before ``date_end``."""
@@ -614,21 +666,163 @@ class WaasContract(models.Model):
         return periods
 
     def _waas_invoice_end_date(self):
-        """Last day that may start an invoiced period (override to stop earlier)."""
+        """Last day invoiced monthly: the end, or the day before the termination date (the
+        fee covers the rest). Override to stop earlier."""
         self.ensure_one()
+        if self.date_terminated:
+            return min(self.date_end, self.date_terminated - timedelta(days=1))
         return self.date_end
 
-    # ------------------------------------------------------------------ invoicing
+    # ------------------------------------------------------------------ money rules
+    # Every amount a contract bills comes from here: the monthly run, the termination fee
+    # and the contract value use the same pro rata arithmetic, so that live monthly
+    # invoices plus the fee add up to the contract value to the cent.
+
+    def _waas_prorated_price(self, line, days, full_days):
+        """Unit price of contract ``line`` for ``days`` days of a monthly period of
+        ``full_days`` days: the monthly unit price, pro rata by days for a cut period
+        (rounded to the currency, as on the invoice line)."""
+        if days >= full_days:
+            return line.price_unit
+        return self.currency_id.round(line.price_unit * days / full_days)
+
+    def _waas_period_amount(self, line, days, full_days):
+        """Untaxed amount of contract ``line`` for ``days`` days of a monthly period of
+        ``full_days`` days."""
+        return self.currency_id.round(
+            line.quantity * self._waas_prorated_price(line, days, full_days)
+        )
+
+    def _waas_period_value(self, start, end, full_days):
+        """Untaxed amount of the contract for its period starting on ``start`` (of
+        ``full_days`` days), billed up to ``end``."""
+        self.ensure_one()
+        days = (end - start).days + 1
+        return sum(
+            self._waas_period_amount(line, days, full_days)
+            for line in self.line_ids
+            if self._waas_line_is_invoiced(line, start)
+        )
+
+    def _waas_contract_value(self):
+        """{contract id: untaxed value of the whole contract}: every invoiced line for every
+        period of the term from its date, a period cut by the end pro rata by days."""
+        return {
+            contract.id: sum(
+                contract._waas_period_value(start, end, full)
+                for _index, start, end, full in contract._waas_periods()
+            )
+            for contract in self
+        }
+
+    def _waas_live_periods(self):
+        """{contract id: {period start: (period end, untaxed amount)}} of the live (not
+        cancelled) monthly invoices of the contracts, in one query."""
+        result = {contract.id: {} for contract in self}
+        if not self.ids:
+            return result
+        # sudo: the schedule and the fee follow the contract's invoices, whoever runs the
+        # invoicing or the termination; only periods and amounts are read.
+        groups = (
+            self.env["account.move"]
+            .sudo()
+            ._read_group(
+                [
+                    ("waas_contract_id", "in", self.ids),
+                    ("waas_period_start", "!=", False),
+                    ("move_type", "=", "out_invoice"),
+                    ("state", "!=", "cancel"),
+                ],
+                ["waas_contract_id", "waas_period_start:day"],
+                ["waas_period_end:max", "amount_untaxed:sum"],
+            )
+        )
+        for contract, start, end, amount in groups:
+            result[contract.id][fields.Date.to_date(start)] = (end, amount)
+        return result
+
+    def _waas_monthly_billed(self, live=None):
+        """{contract id: untaxed amount billed by its live monthly invoices}."""
+        live = self._waas_live_periods() if live is None else live
+        return {
+            cid: sum(amount for _end, amount in periods.values()) for cid, periods in live.items()
+        }
+
+    def _waas_first_billable(self):
+        """First day a period of the contract has something to invoice (a priced line from
+        its date), or ``None`` when nothing is ever invoiced monthly."""
+        self.ensure_one()
+        starts = [
+            line.date_from or self.date_start
+            for line in self.line_ids
+            if self._waas_line_is_invoiced(line, line.date_from or self.date_start)
+        ]
+        return min(starts) if starts else None
+
+    def _waas_schedule(self, covered, since=None):
+        """(invoiced periods, next invoice period start) of the contract whose live monthly
+        invoices cover the period starts ``covered``: the first period from ``since``
+        (default: the current ``date_next_invoice``) up to the last day invoiced monthly
+        without a live invoice and with something to bill; else the period after the last
+        one invoiced monthly. The periods before ``since`` are invoiced (in Odoo, or before
+        an imported contract came into Odoo)."""
+        self.ensure_one()
+        since = since or self.date_next_invoice or self.date_start
+        last = self._waas_invoice_end_date()
+        first_billable = self._waas_first_billable()
+        periods = self._waas_periods()
+        for index, start, _end, _full in periods:
+            if start < since or start in covered:
+                continue
+            if start > last or (first_billable is not None and start >= first_billable):
+                return index, start
+        return len(periods), self._waas_period_start(len(periods))
+
+    def _waas_write_schedule(self, live, since=None):
+        """Write the schedule that follows from ``live`` (``_waas_live_periods``) on the
+        contracts where it changed (``since``: {contract id: first period start to look
+        at}): one write per distinct schedule."""
+        since = since or {}
+        groups = defaultdict(list)
+        for contract in self:
+            index, start = contract._waas_schedule(live[contract.id], since.get(contract.id))
+            if (contract.invoiced_periods, contract.date_next_invoice) != (index, start):
+                groups[(index, start)].append(contract.id)
+        for (index, start), ids in groups.items():
+            # sudo: the schedule is a guarded field written only by the invoicing itself
+            # (run, or an invoice of the contract cancelled or deleted by accounting).
+            self.browse(ids).sudo().with_context(**NO_CHATTER_CONTEXT).write(
+                {"invoiced_periods": index, "date_next_invoice": start}
+            )
+
+    def _waas_sync_schedule(self, freed=None):
+        """The schedule follows the invoices: after monthly invoices of the contracts were
+        cancelled, deleted or reset to draft (``freed``: {contract id: their period
+        starts}), the first of those periods without a live invoice is due again (batched:
+        one query and one write per distinct schedule)."""
+        # sudo: accounting (who may not read contract lines) cancels or deletes the invoice;
+        # only the contract's schedule follows, computed from its lines and invoices.
+        contracts = self.sudo().exists()
+        if not contracts:
+            return
+        freed = freed or {}
+        since = {}
+        for contract in contracts:
+            current = contract.date_next_invoice or contract.date_start
+            since[contract.id] = min([current, *freed.get(contract.id, [])])
+        contracts._waas_write_schedule(contracts._waas_live_periods(), since)
+
     @api.model
     def _get_contracts_to_invoice_domain(self, date, companies=None):
         """Domain of the contracts with a period starting on or before ``date``.
 
-        The run adds ``date_next_invoice <= date_end`` (a comparison of two columns) and
-        takes row locks itself. Terminated contracts are not invoiced monthly any more: the
-        early-termination invoice covers the rest.
+        The run adds ``date_next_invoice <= date_end`` and ``< date_terminated``
+        (comparisons of two columns) and takes row locks itself. A terminated contract is
+        invoiced monthly up to the day before its termination date only (a period whose
+        invoice was cancelled is due again); the fee covers the rest.
         """
         domain = [
-            ("state", "in", ("active", "expired")),
+            ("state", "in", ("active", "ending", "terminated", "expired")),
             ("date_next_invoice", "!=", False),
             ("date_next_invoice", "<=", date),
         ]
@@ -647,37 +841,57 @@ class WaasContract(models.Model):
         sale_line = line.sale_line_id
         return not (sale_line and sale_line._is_delivery())
 
-    def _waas_prepare_invoice_line_vals(self, line, period_start, period_end):
-        """Values of the invoice line of contract ``line`` for one period."""
+    def _waas_prepare_invoice_line_vals(self, line, period_start, period_end, full_days=None):
+        """Values of the invoice line of contract ``line`` for one period (``full_days``:
+        the length of the whole monthly period; a shorter one is pro rata by days, said in
+        the label)."""
         self.ensure_one()
         lang = self.partner_id.lang
+        if full_days is None:
+            full_days = self._waas_period_full_days(period_start)
+        days = (period_end - period_start).days + 1
         label = _(
             "%(line)s, %(start)s to %(end)s",
             line=line.name,
             start=format_date(self.env, period_start, lang_code=lang),
             end=format_date(self.env, period_end, lang_code=lang),
         )
+        if days < full_days:
+            label = _(
+                "%(label)s (pro rata %(days)s/%(full)s days)",
+                label=label,
+                days=days,
+                full=full_days,
+            )
         return {
             "product_id": line.product_id.id,
             "name": label,
             "quantity": line.quantity,
-            "price_unit": line.price_unit,
+            "price_unit": self._waas_prorated_price(line, days, full_days),
         }
 
-    def _waas_prepare_invoice_vals(self, period_start, period_end):
+    def _waas_invoice_partner(self):
+        """The invoice address of the contract: the quotation's invoice address where
+        set, else the end customer."""
+        self.ensure_one()
+        return self.sale_order_id.partner_invoice_id or self.partner_id
+
+    def _waas_prepare_invoice_vals(self, period_start, period_end, full_days=None):
         """Values of the customer invoice of this contract for one period (in advance:
         dated on the first day of the period), or ``None`` if nothing is billable."""
         self.ensure_one()
         lines = self.line_ids.filtered(lambda ln: self._waas_line_is_invoiced(ln, period_start))
         if not lines:
             return None
+        if full_days is None:
+            full_days = self._waas_period_full_days(period_start)
         journals = self.env.context.get("waas_invoice_journals") or {}
         journal_id = journals.get(self.company_id.id) or self._waas_invoice_journals(
             self.company_id
         ).get(self.company_id.id)
         return {
             "move_type": "out_invoice",
-            "partner_id": self.partner_id.id,
+            "partner_id": self._waas_invoice_partner().id,
             "company_id": self.company_id.id,
             "currency_id": self.currency_id.id,
             "journal_id": journal_id,
@@ -693,7 +907,9 @@ class WaasContract(models.Model):
             "waas_period_start": period_start,
             "waas_period_end": period_end,
             "invoice_line_ids": [
-                Command.create(self._waas_prepare_invoice_line_vals(line, period_start, period_end))
+                Command.create(
+                    self._waas_prepare_invoice_line_vals(line, period_start, period_end, full_days)
+                )
                 for line in lines
             ],
         }
@@ -736,9 +952,12 @@ class WaasContract(models.Model):
         table = query.table
         query.add_where(
             SQL(
-                "%s <= %s",
+                "%s <= %s AND (%s IS NULL OR %s < %s)",
                 SQL.identifier(table, "date_next_invoice"),
                 SQL.identifier(table, "date_end"),
+                SQL.identifier(table, "date_terminated"),
+                SQL.identifier(table, "date_next_invoice"),
+                SQL.identifier(table, "date_terminated"),
             )
         )
         if exclude_ids:
@@ -768,44 +987,137 @@ class WaasContract(models.Model):
         return self.env.cr.fetchone()[0]
 
     def _waas_invoice_chunk(self, date):
-        """Invoice every due period up to ``date`` of these (locked) contracts: one batched
-        create, a batched post if the company posts at once, and one write per distinct new
-        schedule. Returns the invoices."""
+        """Invoice every due period up to ``date`` of these (locked) contracts: each started
+        period, up to the last day invoiced monthly, without a live invoice (one read of the
+        live invoices), in one batched create; a batched post if the company posts at once;
+        one write per distinct new schedule. Returns the invoices."""
         if not self:
             return self.env["account.move"]
         journals = self._waas_invoice_journals(self.company_id)
         contracts = self.with_context(waas_invoice_journals=journals)
+        live = self._waas_live_periods()
         vals_list = []
-        schedule = defaultdict(list)
         for contract in contracts:
-            index = contract.invoiced_periods
-            start, end = contract._waas_period_bounds(index)
-            # Someone moved the schedule forward (e.g. an early termination): follow it.
-            while contract.date_next_invoice and start < contract.date_next_invoice:
-                index += 1
-                start, end = contract._waas_period_bounds(index)
-            limit = min(date, contract._waas_invoice_end_date())
-            while start <= limit:
-                vals = contract._waas_prepare_invoice_vals(start, end)
+            covered = live[contract.id]
+            last = contract._waas_invoice_end_date()
+            limit = min(date, last)
+            since = contract.date_next_invoice or contract.date_start
+            for _index, start, end, full_days in contract._waas_periods():
+                if start > limit:
+                    break
+                if start < since or start in covered:
+                    continue
+                vals = contract._waas_prepare_invoice_vals(start, min(end, last), full_days)
                 if vals:
                     vals_list.append(vals)
-                index += 1
-                start, end = contract._waas_period_bounds(index)
-            schedule[(index, start)].append(contract.id)
+                    covered[start] = (min(end, last), None)
         moves = (
             self.env["account.move"]
             .with_context(**NO_CHATTER_CONTEXT, default_move_type="out_invoice")
             ._waas_create_invoices(vals_list)
         )
         to_post = moves.filtered(lambda m: m.company_id.waas_invoice_auto_post)
-        if to_post:
-            to_post._post(soft=False)
-        for (index, next_start), ids in schedule.items():
-            # sudo: the schedule is a guarded field written only by the run (scheduled
-            # action, or the invoice run wizard after its group and company checks).
-            self.browse(ids).sudo().with_context(**NO_CHATTER_CONTEXT).write(
-                {"invoiced_periods": index, "date_next_invoice": next_start}
+        failed = to_post._waas_post_isolated()
+        self._waas_write_schedule(live)
+        self._waas_report_post_failures(failed)
+        return moves
+
+    # ------------------------------------------------------------------ posting failures
+    # With "post at once", an invoice that cannot be posted (a deprecated account, a lock
+    # date, a missing tax...) stays in draft with its reason; the others post. Accounting
+    # gets the reason in the contract's chatter and an activity; each daily run tries the
+    # drafts again (``_waas_retry_posting``).
+
+    @api.model
+    def _waas_accounting_user(self, company):
+        """The user the activities about invoices go to: a billing administrator of the
+        company, else the user running the job."""
+        group = self.env.ref("account.group_account_manager", raise_if_not_found=False)
+        # Group members are read as superuser (the job may run as a user without access
+        # to user groups); only an id is taken.
+        users = group.sudo().users if group else self.env["res.users"]
+        user = users.filtered(
+            lambda u: u.active and u.id != SUPERUSER_ID and company in u.company_ids
+        )[:1]
+        return user or self.env.user
+
+    @api.model
+    def _waas_report_post_failures(self, failed, known=()):
+        """Tell accounting about the invoices left in draft (``failed``: {invoice: reason}):
+        the reason in each contract's chatter, and an activity on each contract where an
+        invoice failed for the first time (``known``: invoices that had already failed),
+        one batched ``activity_schedule`` per user."""
+        if not failed:
+            return
+        by_contract = defaultdict(list)
+        for move, reason in failed.items():
+            by_contract[move.waas_contract_id].append((move, reason))
+        contracts = self.browse([contract.id for contract in by_contract])
+        contracts._message_log_batch(
+            bodies={
+                contract.id: Markup("<br/>").join(
+                    self.env._(
+                        "Invoice %(invoice)s (period from %(start)s) could not be posted and "
+                        "stays in draft: %(reason)s The next invoice run tries again.",
+                        invoice=move.display_name,
+                        start=format_date(self.env, move.waas_period_start),
+                        reason=reason,
+                    )
+                    for move, reason in items
+                )
+                for contract, items in by_contract.items()
+            }
+        )
+        first = contracts.filtered(
+            lambda c: any(move not in known for move, _reason in by_contract[c])
+        )
+        today = fields.Date.context_today(self)
+        for company, company_contracts in first.grouped("company_id").items():
+            company_contracts.activity_schedule(
+                "mail.mail_activity_data_todo",
+                date_deadline=today,
+                summary=self.env._("WaaS invoice could not be posted"),
+                note=self.env._(
+                    "A monthly invoice of this contract could not be posted and stays in "
+                    "draft: the chatter gives the reason. Fix it and post the invoice, or let "
+                    "the next invoice run try again."
+                ),
+                user_id=self._waas_accounting_user(company).id,
             )
+
+    @api.model
+    def _waas_retry_posting(self, companies=None, limit=INVOICE_RUN_CHUNK_SIZE, domain=None):
+        """Post again the monthly invoices a run left in draft because they could not be
+        posted, each once a day (row-locked: concurrent runs skip each other's). Returns
+        the invoices tried."""
+        today = fields.Date.context_today(self)
+        move_domain = [
+            ("waas_contract_id", "!=", False),
+            ("waas_period_start", "!=", False),
+            ("state", "=", "draft"),
+            ("waas_post_error", "!=", False),
+            ("waas_post_failed_on", "<", today),
+            ("company_id.waas_invoice_auto_post", "=", True),
+        ]
+        if companies:
+            move_domain.append(("company_id", "in", companies.ids))
+        if domain:
+            move_domain.append(("waas_contract_id", "any", domain))
+        Move = self.env["account.move"]
+        candidates = Move.search(move_domain, limit=limit, order="id")
+        if not candidates:
+            return Move
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM account_move WHERE id IN %s AND state = 'draft' "
+                "FOR UPDATE SKIP LOCKED",
+                tuple(candidates.ids),
+            )
+        )
+        moves = Move.browse([row[0] for row in self.env.cr.fetchall()])
+        moves.invalidate_recordset()
+        failed = moves._waas_post_isolated()
+        self._waas_report_post_failures(failed, known=moves)
         return moves
 
     @api.model
@@ -894,35 +1206,120 @@ class WaasContract(models.Model):
                     )
                 )
 
-    def _waas_termination_fee_lines(self):
-        """{contract id: [invoice line values]} of the early termination fee: every monthly
-        amount not invoiced yet until the original end, one line per contract line."""
-        first = self._waas_first_uninvoiced()
+    def _waas_fee_parts(self, date, live):
+        """The parts of the contract's periods the termination fee bills, for a termination
+        on ``date``: [(period start, from, to, full days, already billed days)], where
+        ``from``-``to`` is the part of the period the monthly invoices do not cover and
+        ``already billed days`` the days of the period before ``from`` (billed monthly, or
+        to be):
+
+        - a period with a live monthly invoice: the days after the invoice's period end
+          (none before ``date_next_invoice`` of an imported contract: invoiced before);
+        - a period without one that starts on or after ``date``: all of it;
+        - the period ``date`` cuts: the days from ``date`` on (the monthly run bills the
+          days before it).
+        """
+        self.ensure_one()
+        parts = []
+        since = self.date_next_invoice or self.date_start
+        for _index, start, end, full in self._waas_periods():
+            if start in live:
+                billed_to = live[start][0]
+            elif start < since:
+                billed_to = end  # invoiced before the contract was imported into Odoo
+            elif start >= date:
+                billed_to = start - timedelta(days=1)
+            else:
+                billed_to = min(end, date - timedelta(days=1))
+            if billed_to < end:
+                parts.append(
+                    (start, billed_to + timedelta(days=1), end, full, (billed_to - start).days + 1)
+                )
+        return parts
+
+    def _waas_termination_fee_lines(self, date=None):
+        """{contract id: [invoice line values]} of the early termination fee for a
+        termination on ``date`` (default: the contract's termination date): the contract
+        value minus what the live monthly invoices bill and what the monthly run still bills
+        up to the day before ``date``. Per contract line: one line for the whole months, one
+        per period cut (pro rata by days, said in the label); and one line for any
+        difference between what the live monthly invoices bill and what the contract says
+        of their periods (an invoice edited by hand)."""
+        live_all = self._waas_live_periods()
         result = {}
         for contract in self:
-            periods = contract._waas_periods_from(first[contract.id])
+            day = fields.Date.to_date(date) if date else contract.date_terminated
+            live = live_all[contract.id]
+            parts = contract._waas_fee_parts(day, live)
             lines = []
             for line in contract.line_ids:
-                line_periods = [p for p in periods if not line.date_from or p[0] >= line.date_from]
-                if not line_periods or line.currency_id.is_zero(line.price_subtotal):
+                if line.currency_id.is_zero(line.price_subtotal):
                     continue
-                months = len(line_periods)
+                mine = [p for p in parts if contract._waas_line_is_invoiced(line, p[0])]
+                whole = [p for p in mine if p[4] == 0 and (p[2] - p[1]).days + 1 >= p[3]]
                 quantity = f"{line.quantity:g}"
+                if whole:
+                    lines.append(
+                        {
+                            "product_id": line.product_id.id,
+                            "name": self.env._(
+                                "Early termination of %(contract)s: %(quantity)s x %(line)s, "
+                                "%(months)s month(s) from %(start)s to %(end)s",
+                                contract=contract.name,
+                                quantity=quantity,
+                                line=line.name,
+                                months=len(whole),
+                                start=format_date(self.env, whole[0][1]),
+                                end=format_date(self.env, whole[-1][2]),
+                            ),
+                            "quantity": len(whole),
+                            "price_unit": line.price_subtotal,
+                        }
+                    )
+                for start, date_from, date_to, full, before in mine:
+                    if (start, date_from, date_to, full, before) in whole:
+                        continue
+                    days = (date_to - start).days + 1
+                    amount = contract._waas_period_amount(
+                        line, days, full
+                    ) - contract._waas_period_amount(line, before, full)
+                    if contract.currency_id.is_zero(amount):
+                        continue
+                    lines.append(
+                        {
+                            "product_id": line.product_id.id,
+                            "name": self.env._(
+                                "Early termination of %(contract)s: %(quantity)s x %(line)s, "
+                                "%(start)s to %(end)s (pro rata %(days)s/%(full)s days)",
+                                contract=contract.name,
+                                quantity=quantity,
+                                line=line.name,
+                                start=format_date(self.env, date_from),
+                                end=format_date(self.env, date_to),
+                                days=(date_to - date_from).days + 1,
+                                full=full,
+                            ),
+                            "quantity": 1,
+                            "price_unit": amount,
+                        }
+                    )
+            expected = sum(
+                contract._waas_period_value(start, end, contract._waas_period_full_days(start))
+                for start, (end, _amount) in live.items()
+            )
+            difference = contract.currency_id.round(
+                expected - sum(amount for _end, amount in live.values())
+            )
+            if not contract.currency_id.is_zero(difference):
                 lines.append(
                     {
-                        "product_id": line.product_id.id,
                         "name": self.env._(
-                            "Early termination of %(contract)s: %(quantity)s x %(line)s, "
-                            "%(months)s month(s) from %(start)s to %(end)s",
+                            "Early termination of %(contract)s: difference between the "
+                            "contract and its monthly invoices as billed",
                             contract=contract.name,
-                            quantity=quantity,
-                            line=line.name,
-                            months=months,
-                            start=format_date(self.env, line_periods[0][0]),
-                            end=format_date(self.env, line_periods[-1][1]),
                         ),
-                        "quantity": months,
-                        "price_unit": line.price_subtotal,
+                        "quantity": 1,
+                        "price_unit": difference,
                     }
                 )
             result[contract.id] = lines
@@ -956,15 +1353,19 @@ class WaasContract(models.Model):
         self.invalidate_recordset()
 
     def _waas_terminate(self, date, reason):
-        """End the contracts early on ``date``: one fee invoice each for the monthly
-        amounts not invoiced yet until the original end, state terminated, then the
-        ``_on_ended`` hook once on the batch. Returns the fee invoices."""
+        """Record the early termination of the contracts on ``date`` (the day it takes
+        effect): one fee invoice each, dated today, for the contract value the monthly
+        invoices do not bill (``_waas_termination_fee_lines``); the monthly run still
+        invoices the days before ``date``. The contracts are *Ending Early* until ``date``;
+        on that day (at once when it is today or past) they become *Terminated*, their
+        licences are cancelled and ``_on_ended`` is called (``_waas_end_terminated``).
+        Returns the fee invoices."""
         date = fields.Date.to_date(date)
         if not (reason or "").strip():
             raise UserError(self.env._("Give the reason of the early termination."))
         self._waas_lock()
         self._waas_check_terminate(date)
-        fee_lines = self._waas_termination_fee_lines()
+        fee_lines = self._waas_termination_fee_lines(date)
         today = fields.Date.context_today(self)
         moves = self.env["account.move"]
         # The fee invoice is a contractual consequence decided by a WaaS manager, like a
@@ -975,13 +1376,15 @@ class WaasContract(models.Model):
         for company, contracts in self.grouped("company_id").items():
             vals_list = []
             for contract in contracts:
-                if not fee_lines[contract.id]:
+                lines = fee_lines[contract.id]
+                total = sum(line["quantity"] * line["price_unit"] for line in lines)
+                if not lines or contract.currency_id.compare_amounts(total, 0.0) <= 0:
                     continue
                 vals_list.append(
                     {
                         "move_type": "out_invoice",
                         "company_id": company.id,
-                        "partner_id": contract.partner_id.id,
+                        "partner_id": contract._waas_invoice_partner().id,
                         "currency_id": contract.currency_id.id,
                         "journal_id": contract._waas_invoice_journal().id,
                         "invoice_date": today,
@@ -990,7 +1393,7 @@ class WaasContract(models.Model):
                             "Early termination of %(contract)s", contract=contract.name
                         ),
                         "waas_contract_id": contract.id,
-                        "invoice_line_ids": [Command.create(v) for v in fee_lines[contract.id]],
+                        "invoice_line_ids": [Command.create(v) for v in lines],
                     }
                 )
             if not vals_list:
@@ -1002,40 +1405,60 @@ class WaasContract(models.Model):
             to_post.action_post()
             moves |= created
         for contract in self:
-            # The fee invoiced every remaining period: the schedule is complete.
-            periods = contract._waas_period_count()
-            vals = {
-                "state": "terminated",
-                "date_terminated": date,
-                "termination_reason": reason,
-                "termination_move_id": invoice_of.get(contract.id, moves.browse()).id,
-                "invoiced_periods": periods,
-                "date_next_invoice": contract._waas_period_start(periods),
-            }
             # sudo: the guarded fields are written by this action, after the group check of
             # the wizard (WaaS Manager) and the state checks above.
-            contract.sudo().write(vals)
+            contract.sudo().write(
+                {
+                    "state": "ending",
+                    "date_terminated": date,
+                    "termination_reason": reason,
+                    "termination_move_id": invoice_of.get(contract.id, moves.browse()).id,
+                }
+            )
         bodies = {}
         for contract in self:
             move = invoice_of.get(contract.id)
             if move:
                 body = self.env._(
-                    "Terminated early on %(date)s. Termination fee %(amount)s invoiced on "
-                    "%(invoice)s.",
+                    "Early termination recorded: the contract ends on %(date)s. Termination "
+                    "fee %(amount)s invoiced on %(invoice)s.",
                     date=format_date(self.env, date),
                     amount=move.amount_untaxed,
                     invoice=move.name or move.display_name,
                 )
             else:
                 body = self.env._(
-                    "Terminated early on %(date)s. Every month was already invoiced: no "
-                    "termination fee.",
+                    "Early termination recorded: the contract ends on %(date)s. Every month "
+                    "is already invoiced: no termination fee.",
                     date=format_date(self.env, date),
                 )
             bodies[contract.id] = body
         self._message_log_batch(bodies=bodies)
-        self._on_ended()
+        self.filtered(lambda c: c.date_terminated <= today)._waas_end_terminated()
         return moves.sudo(False)
+
+    def _waas_end_terminated(self):
+        """The early termination of the contracts takes effect (their termination date has
+        come): *Terminated*, then ``_on_ended`` once on the batch (licences cancelled, the
+        return starts, commissions clawed back). Monthly invoicing stopped at the day
+        before the termination date already."""
+        if not self:
+            return
+        # sudo: the state is guarded; the termination was recorded by a WaaS manager and
+        # its date has come (the recording itself, or the daily scheduled action).
+        self.sudo().write({"state": "terminated"})
+        self._message_log_batch(
+            bodies={
+                contract.id: self.env._(
+                    "The early termination took effect on %(date)s: the contract is "
+                    "terminated, its licences are cancelled and the return of its devices "
+                    "starts.",
+                    date=format_date(self.env, contract.date_terminated),
+                )
+                for contract in self
+            }
+        )
+        self._on_ended()
 
     # ------------------------------------------------------------------ renewal
     # A renewal is a new agreement (FAQ): WaaS staff (the Renew wizard) or the end customer
@@ -1615,7 +2038,9 @@ class WaasContract(models.Model):
                     "product_id": product.id,
                     "name": product.display_name,
                     "quantity": quantity,
-                    "price_unit": item.monthly_price,
+                    "price_unit": item._get_monthly_price(
+                        self.currency_id, self.company_id, fields.Date.context_today(self)
+                    ),
                     "date_from": date_from,
                 }
             )
@@ -1646,6 +2071,7 @@ class WaasContract(models.Model):
         uncommitted batch and the next call continues. Row locks let a manual run go on at
         the same time. Returns the number of invoices created."""
         date = fields.Date.context_today(self)
+        self._waas_retry_posting(limit=chunk_size)
         try:
             with self.env.cr.savepoint():
                 ids, moves, remaining = self._waas_invoice_batch(date, limit=chunk_size)
@@ -1665,6 +2091,21 @@ class WaasContract(models.Model):
             remaining,
         )
         return len(moves)
+
+    @api.model
+    def _cron_waas_end_terminated(self, batch_size=500):
+        """Scheduled action: the early terminations whose date has come take effect. One
+        batch per call: the cron runner commits it and calls again while some remain."""
+        today = fields.Date.context_today(self)
+        domain = [("state", "=", "ending"), ("date_terminated", "<=", today)]
+        contracts = self.search(domain, limit=batch_size, order="date_terminated, id")
+        contracts._waas_end_terminated()
+        remaining = self.search_count(domain)
+        self.env["ir.cron"]._notify_progress(done=len(contracts), remaining=remaining)
+        _logger.info(
+            "WaaS early terminations: %s took effect, %s remaining", len(contracts), remaining
+        )
+        return len(contracts)
 
     @api.model
     def _cron_waas_expire(self, batch_size=500):

@@ -61,7 +61,12 @@ class WaasContractReport(models.Model):
     date_end = fields.Date(string="End", readonly=True)
     date_terminated = fields.Date(string="Terminated On", readonly=True)
     state = fields.Selection(
-        selection=[("active", "Active"), ("terminated", "Terminated"), ("expired", "Expired")],
+        selection=[
+            ("active", "Active"),
+            ("ending", "Ending Early"),
+            ("terminated", "Terminated"),
+            ("expired", "Expired"),
+        ],
         readonly=True,
     )
     monthly_amount = fields.Monetary(

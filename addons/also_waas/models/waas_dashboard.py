@@ -65,7 +65,7 @@ class WaasDashboard(models.TransientModel):
             # One group per contract currency, each converted to the company's currency
             # at the rate of the dashboard's date (today by default).
             per_currency = Contract._read_group(
-                [("company_id", "=", company.id), ("state", "=", "active")],
+                [("company_id", "=", company.id), ("state", "in", ("active", "ending"))],
                 groupby=["currency_id"],
                 aggregates=["__count", "monthly_amount:sum"],
             )

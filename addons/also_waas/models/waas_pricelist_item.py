@@ -269,6 +269,12 @@ class WaasPricelistItem(models.Model):
         )
         return {item.product_tmpl_id.id: item for item in items}
 
+    def _get_monthly_price(self, currency, company, date):
+        """The monthly end-customer price of this item in ``currency`` (a quotation's or a
+        contract's), converted at the rate of ``date`` like every WaaS price."""
+        self.ensure_one()
+        return self.currency_id._convert(self.monthly_price, currency, company, date)
+
     # ------------------------------------------------------------------ price list output
     def _get_pricelist_rows(self):
         """The items grouped for the partner price list (PDF and xlsx).

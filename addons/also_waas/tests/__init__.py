@@ -11,6 +11,7 @@ from . import test_expiry
 from . import test_licences
 from . import test_delivery
 from . import test_invoicing
+from . import test_invoice_schedule
 from . import test_portal_access
 from . import test_portal_queries
 from . import test_portal_tours

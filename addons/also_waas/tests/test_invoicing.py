@@ -186,9 +186,11 @@ class TestInvoicing(InvoicingCommon):
         self.assertFalse(self._run("2029-01-01", contract))
 
     def test_terminated_not_invoiced_monthly(self):
+        """Terminated on its first day: nothing is invoiced monthly, the fee covers it all."""
         contract = self._contract()
-        contract.state = "terminated"
+        contract._waas_terminate(D("2026-01-01"), "Bankrupt")
         self.assertFalse(self._run("2026-03-01", contract))
+        self.assertEqual(contract.termination_move_id.amount_untaxed, 36 * 40.0)
 
     def test_only_chosen_companies(self):
         contract = self._contract()

@@ -1,6 +1,7 @@
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
+from freezegun import freeze_time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -12,7 +13,11 @@ from .common_ops import WaasOpsCommon
 
 
 @tagged("post_install", "-at_install")
+@freeze_time("2029-06-01")
 class TestTermination(WaasOpsCommon):
+    """Terminations recorded after their date (it takes effect at once); a termination
+    in the future is tested in ``test_invoice_schedule.py``."""
+
     def _terminate(self, contract, date, reason="Customer went out of business"):
         return contract._waas_terminate(fields.Date.to_date(date), reason)
 
@@ -78,11 +83,12 @@ class TestTermination(WaasOpsCommon):
         self.assertEqual(contract.state, "terminated")
         self.assertFalse(contract.termination_move_id)
         self.assertEqual(len(ended), 1)
-        self.assertIn("no termination fee", contract.message_ids[0].body)
-        # Last month not invoiced yet: one month of fee.
+        self.assertIn("no termination fee", contract.message_ids[1].body)
+        self.assertIn("took effect", contract.message_ids[0].body)
+        # Last month not invoiced yet, terminated on its first day: one month of fee.
         contract2 = self._create_contract(term=12)
         self._invoice_until(contract2, "2026-11-01")
-        move2 = self._terminate(contract2, "2026-12-31")
+        move2 = self._terminate(contract2, "2026-12-01")
         self.assertEqual(move2.amount_untaxed, 60.0)
         self.assertIn("1 month(s) from 12/01/2026 to 12/31/2026", move2.invoice_line_ids.name)
 
@@ -107,7 +113,7 @@ class TestTermination(WaasOpsCommon):
         leap = self._create_contract(term=12, date_start="2024-02-29")
         self.assertEqual(str(leap.date_end), "2025-02-27")
         self._invoice_until(leap, "2025-01-28")  # 11 periods: up to 29 Dec 2024
-        move = self._terminate(leap, "2025-02-27")
+        move = self._terminate(leap, "2025-01-29")
         self.assertEqual(move.amount_untaxed, 60.0)
         self.assertIn("1 month(s) from 01/29/2025 to 02/27/2025", move.invoice_line_ids.name)
 

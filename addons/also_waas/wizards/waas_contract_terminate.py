@@ -19,24 +19,33 @@ class WaasContractTerminate(models.TransientModel):
     date = fields.Date(string="Termination Date", required=True, default=fields.Date.context_today)
     reason = fields.Text(required=True)
     fee_months = fields.Integer(
-        string="Months Not Invoiced Yet", compute="_compute_fee", compute_sudo=True
+        string="Whole Months in the Fee", compute="_compute_fee", compute_sudo=True
     )
     fee_amount = fields.Monetary(
         string="Termination Fee (untaxed)",
         compute="_compute_fee",
         compute_sudo=True,
-        help="Every monthly amount not invoiced yet until the original end of the contract.",
+        help="The contract value the monthly invoices do not bill: every month from the "
+        "termination date to the original end, the month the date cuts pro rata by days.",
+    )
+    takes_effect_later = fields.Boolean(
+        compute="_compute_fee",
+        compute_sudo=True,
+        help="The termination date is in the future: the contract runs and is invoiced "
+        "monthly until then; the licences are cancelled and the return starts on that day.",
     )
 
-    @api.depends("contract_id")
+    @api.depends("contract_id", "date")
     def _compute_fee(self):
+        today = fields.Date.context_today(self)
         for wizard in self:
             contract = wizard.contract_id
-            if not contract or contract.state != "active":
+            wizard.takes_effect_later = bool(wizard.date and wizard.date > today)
+            if not contract or contract.state != "active" or not wizard.date:
                 wizard.fee_months = 0
                 wizard.fee_amount = 0.0
                 continue
-            lines = contract._waas_termination_fee_lines()[contract.id]
+            lines = contract._waas_termination_fee_lines(wizard.date)[contract.id]
             wizard.fee_months = max((line["quantity"] for line in lines), default=0)
             wizard.fee_amount = sum(line["quantity"] * line["price_unit"] for line in lines)
 

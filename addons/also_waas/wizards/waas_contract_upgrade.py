@@ -65,7 +65,13 @@ class WaasContractUpgrade(models.TransientModel):
                     )
                     .get(wizard.product_id.product_tmpl_id.id)
                 )
-            wizard.price_unit = item.monthly_price if item else 0.0
+            wizard.price_unit = (
+                item._get_monthly_price(
+                    contract.currency_id, contract.company_id, fields.Date.context_today(wizard)
+                )
+                if item
+                else 0.0
+            )
 
     def action_confirm(self):
         """Button "Upgrade": add the line from the next invoice and switch the licences."""

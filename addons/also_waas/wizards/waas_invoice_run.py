@@ -31,6 +31,15 @@ class WaasInvoiceRun(models.TransientModel):
         string="Invoices",
         readonly=True,
     )
+    failed_move_ids = fields.Many2many(
+        comodel_name="account.move",
+        relation="waas_invoice_run_failed_move_rel",
+        string="Invoices Not Posted",
+        readonly=True,
+        help="Invoices this run could not post: they stay in draft with the reason (also on "
+        "their contract, with an activity); the next run tries again.",
+    )
+    failed_count = fields.Integer(string="Not Posted", readonly=True)
     invoice_count = fields.Integer(string="Invoices Created", readonly=True)
     contract_count = fields.Integer(string="Contracts Invoiced", readonly=True)
     remaining_count = fields.Integer(
@@ -70,9 +79,11 @@ class WaasInvoiceRun(models.TransientModel):
         # nothing but the contracts' invoicing schedule and the standard invoices, and is
         # restricted to the companies of the user (checked above).
         contracts = self.env["waas.contract"].sudo().with_context(allowed_company_ids=companies.ids)
+        retried = contracts._waas_retry_posting(companies)
         moves = contracts._waas_invoice_run(
             date=self.date, companies=companies, max_contracts=INVOICE_RUN_WIZARD_LIMIT
         )
+        failed = (retried | moves).filtered(lambda m: m.state == "draft" and m.waas_post_error)
         remaining = contracts._waas_count_due(self.date, companies)
         background = bool(remaining) and self.date <= fields.Date.context_today(self)
         if background:
@@ -82,6 +93,8 @@ class WaasInvoiceRun(models.TransientModel):
                 "state": "done",
                 "move_ids": [Command.set(moves.ids)],
                 "invoice_count": len(moves),
+                "failed_move_ids": [Command.set(failed.ids)],
+                "failed_count": len(failed),
                 "contract_count": len(moves.waas_contract_id),
                 "remaining_count": remaining,
                 "background": background,
@@ -95,6 +108,13 @@ class WaasInvoiceRun(models.TransientModel):
             "target": "new",
             "name": _("WaaS Invoice Run"),
         }
+
+    def action_open_failed_invoices(self):
+        """Button "Invoices Not Posted": the drafts this run could not post."""
+        self.ensure_one()
+        action = self.action_open_invoices()
+        action["domain"] = [("id", "in", self.failed_move_ids.ids)]
+        return action
 
     def action_open_invoices(self):
         """Button "Open Invoices": the invoices this run created."""
