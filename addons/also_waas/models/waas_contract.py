@@ -1049,6 +1049,11 @@ class WaasContract(models.Model):
         one batched ``activity_schedule`` per user."""
         if not failed:
             return
+        _logger.info(
+            "WaaS invoice run: %s invoice(s) could not be posted and stay in draft: %s",
+            len(failed),
+            ", ".join(f"{move.id}: {reason}" for move, reason in failed.items()),
+        )
         by_contract = defaultdict(list)
         for move, reason in failed.items():
             by_contract[move.waas_contract_id].append((move, reason))

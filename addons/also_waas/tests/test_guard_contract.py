@@ -290,8 +290,16 @@ class TestGuardContract(WaasGuardRpcMixin, HttpCase, WaasPortalCommon):
         self.assertEqual(self.contract.state, "terminated")
         self.assertEqual(self.contract.date_terminated, fields.Date.context_today(self.contract))
         self.assertEqual(self.contract.termination_reason, "Moved abroad")
-        self.assertEqual(
-            self.contract.date_next_invoice, self.contract.date_end + relativedelta(days=1)
+        # Monthly invoicing stops the day before the termination date; the fee covers the
+        # rest: monthly invoices plus the fee are the contract value.
+        contract = self.contract.sudo()
+        for move in contract._waas_invoice_chunk(contract.date_end):
+            self.assertLess(move.waas_period_end, contract.date_terminated)
+        self.assertFalse(contract._waas_invoice_chunk(contract.date_end))
+        self.assertAlmostEqual(
+            contract._waas_monthly_billed()[contract.id]
+            + contract.termination_move_id.amount_untaxed,
+            contract._waas_contract_value()[contract.id],
         )
 
     def test_upgrade_as_waas_user(self):

@@ -214,30 +214,17 @@ class TestPostingFailures(ScheduleCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.old_account = cls.env["account.account"].create(
-            {
-                "name": "Old Rental Income",
-                "code": "709990",
-                "account_type": "income",
-                "deprecated": True,
-            }
-        )
-        cls.broken = cls.env["product.product"].create(
-            {
-                "name": "Test Bundle on an Old Account",
-                "type": "consu",
-                "waas_kind": "bundle",
-                "property_account_income_id": cls.old_account.id,
-            }
-        )
+        # A contract in a currency accounting has archived since: its invoices cannot be
+        # posted (Odoo refuses an inactive currency) until the currency is active again.
+        cls.old_currency = cls.env.ref("base.CHF")
+        if cls.old_currency == cls.currency:
+            cls.old_currency = cls.env.ref("base.USD")
+        cls.old_currency.active = True
 
     def _broken_contract(self):
-        return self._create_contract(
-            term=12,
-            line_ids=[
-                Command.create({"product_id": self.broken.id, "name": "Broken", "price_unit": 40.0})
-            ],
-        )
+        contract = self._create_contract(term=12, currency_id=self.old_currency.id)
+        self.old_currency.active = False
+        return contract
 
     def test_one_failure_does_not_stop_the_others(self):
         good = self._create_contract(term=12)
@@ -249,12 +236,12 @@ class TestPostingFailures(ScheduleCommon):
         drafts = bad.invoice_ids
         self.assertEqual(set(drafts.mapped("state")), {"draft"})
         for move in drafts:
-            self.assertIn("deprecated account", move.waas_post_error)
+            self.assertIn("inactive currency", move.waas_post_error)
         # The drafts are live: their periods are not invoiced twice.
         self.assertEqual(bad.date_next_invoice, D("2026-03-01"))
         self.assertFalse(self._run(contracts, "2026-02-01"))
         self.assertIn("could not be posted", bad.message_ids[0].body)
-        self.assertIn("deprecated account", bad.message_ids[0].body)
+        self.assertIn("inactive currency", bad.message_ids[0].body)
         activities = bad.activity_ids
         self.assertEqual(len(activities), 1)
         self.assertEqual(activities.summary, "WaaS invoice could not be posted")
@@ -264,7 +251,7 @@ class TestPostingFailures(ScheduleCommon):
         self.assertFalse(Contract._waas_retry_posting(domain=[("id", "in", contracts.ids)]))
         # ... the next day, fixed, they post (and still failing, no second activity).
         with freeze_time("2026-02-02"):
-            self.old_account.deprecated = False
+            self.old_currency.active = True
             tried = Contract._waas_retry_posting(domain=[("id", "in", contracts.ids)])
         self.assertEqual(tried, drafts)
         self.assertEqual(set(drafts.mapped("state")), {"posted"})

@@ -238,8 +238,11 @@ class TestProperties(PropertyCommon):
         data=st.data(),
     )
     def test_termination_fee_is_every_month_not_invoiced(self, start, term, quantity, data):
-        """Whatever month the contract ends in, the fee (wizard preview and invoice) is
-        the monthly amount times the periods not invoiced yet."""
+        """Whatever month the contract ends in: the monthly run bills only the days before
+        the termination date (the month it cuts pro rata), the fee (wizard preview and
+        invoice) the rest, so that live monthly invoices plus the fee are the contract
+        value; terminated on or before the first period not invoiced yet, the fee is the
+        monthly amount times the periods not invoiced."""
         with self._example():
             contract = self._contract(
                 term=term, date_start=start, products=[(self.bundle, quantity)]
@@ -252,26 +255,41 @@ class TestProperties(PropertyCommon):
                 st.dates(min_value=contract.date_start, max_value=contract.date_end),
                 label="termination date",
             )
-            wizard = (
-                self.env["waas.contract.terminate"]
-                .with_user(self.user_manager)
-                .create({"contract_id": contract.id, "date": day, "reason": "Moved"})
-            )
-            left = term - invoiced
-            expected = contract.currency_id.round(left * contract.monthly_amount)
-            self.assertEqual(wizard.fee_months, left)
-            self.assertAlmostEqual(wizard.fee_amount, expected, places=2)
-            wizard.action_confirm()
+            value = contract.currency_id.round(term * contract.monthly_amount)
+            self.assertAlmostEqual(contract._waas_contract_value()[contract.id], value, places=2)
+            # Recorded after the end: the termination takes effect at once.
+            with freeze_time(contract.date_end + timedelta(days=1)):
+                wizard = (
+                    self.env["waas.contract.terminate"]
+                    .with_user(self.user_manager)
+                    .create({"contract_id": contract.id, "date": day, "reason": "Moved"})
+                )
+                fee_amount, fee_months = wizard.fee_amount, wizard.fee_months
+                wizard.action_confirm()
             self.assertEqual(contract.state, "terminated")
             self.assertEqual(contract.date_terminated, day)
             fee = contract.termination_move_id
-            if left:
-                self.assertAlmostEqual(fee.amount_untaxed, expected, places=2)
-                self.assertEqual(set(fee.invoice_line_ids.mapped("quantity")), {left})
-            else:
-                self.assertFalse(fee)
-            # Nothing is invoiced twice: no monthly invoice after the fee.
+            self.assertAlmostEqual(fee.amount_untaxed, fee_amount, places=2)
+            first_free = start + relativedelta(months=invoiced)
+            left = term - invoiced
+            if day <= first_free:
+                self.assertEqual(fee_months, left)
+                self.assertAlmostEqual(
+                    fee_amount, contract.currency_id.round(left * contract.monthly_amount), 2
+                )
+                if not left:
+                    self.assertFalse(fee)
+            # The monthly run bills the days before the termination date only, once.
+            monthly = contract._waas_invoice_chunk(contract.date_end)
+            for move in monthly:
+                self.assertLess(move.waas_period_end, day)
             self.assertFalse(contract._waas_invoice_chunk(contract.date_end))
+            live = contract.invoice_ids.filtered(
+                lambda m: m.waas_period_start and m.state != "cancel"
+            )
+            self.assertAlmostEqual(
+                sum(live.mapped("amount_untaxed")) + fee.amount_untaxed, value, places=2
+            )
 
     @PROPERTY
     @given(
@@ -489,7 +507,9 @@ class TestProperties(PropertyCommon):
             )
             self.assertEqual(not error, bool(valid), error)
             if not error:
-                self.assertEqual(contract.state, "terminated")
+                # A termination date in the future takes effect on that day.
+                today = fields.Date.context_today(contract)
+                self.assertEqual(contract.state, "terminated" if day <= today else "ending")
 
     @PROPERTY
     @given(

@@ -22,7 +22,7 @@ PUBLIC_INTERFACE = {
         "date_end": ("date", None),
         "monthly_amount": ("monetary", None),
         "sale_order_id": ("many2one", None),
-        "state": ("selection", {"active", "terminated", "expired"}),
+        "state": ("selection", {"active", "ending", "terminated", "expired"}),
         "invoice_ids": ("one2many", None),
         "device_ids": ("one2many", None),
     },
