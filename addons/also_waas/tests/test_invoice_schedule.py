@@ -5,9 +5,10 @@ contract value."""
 from freezegun import freeze_time
 
 from odoo import Command, fields
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 
 from .common_ops import WaasOpsCommon
+from .common_portal import WaasPortalCommon
 
 D = fields.Date.to_date
 
@@ -306,3 +307,19 @@ class TestAddressAndCurrency(ScheduleCommon):
             {"contract_id": contract.id, "product_id": self.option_monitor.id}
         )
         self.assertEqual(wizard.price_unit, 14.0)
+
+
+@tagged("post_install", "-at_install")
+class TestEndsEarlyShown(HttpCase, WaasPortalCommon):
+    def test_portal_shows_the_coming_termination(self):
+        """The end customer sees that its contract ends early, and when."""
+        contract = self.contract_a
+        contract._waas_terminate(contract.date_end, "Moved abroad")
+        self.assertEqual(contract.state, "ending")
+        self.authenticate("portal_ca", "portal_ca")
+        day = contract.date_end.strftime("%m/%d/%Y")
+        for url in ("/my/waas/contracts", f"/my/waas/contracts/{contract.id}"):
+            response = self.url_open(url)
+            self.assertEqual(response.status_code, 200, url)
+            self.assertIn("Ending Early", response.text, url)
+            self.assertRegex(response.text, rf"(?s)nds early on.{{0,200}}{day}", url)
