@@ -128,7 +128,7 @@ class WaasDashboard(models.TransientModel):
         """Button "Active Contracts" / "MRR": active contracts in the analysis."""
         return self._open(
             "also_waas.waas_contract_report_action",
-            [("state", "=", "active")],
+            [("state", "in", ("active", "ending"))],
             {"pivot_measures": ["contract_count", "monthly_amount"]},
         )
 
