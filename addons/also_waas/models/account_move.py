@@ -93,8 +93,30 @@ class AccountMove(models.Model):
             freed[move.waas_contract_id.id].append(move.waas_period_start)
         return freed
 
+    def _waas_check_fee_counted(self):
+        """Once an early termination is recorded, its fee counted on the monthly invoices
+        that bill days from the termination date on: cancelling or deleting one of them would
+        leave those days billed by nobody. Accounting credits them instead."""
+        # sudo: the check reads the contract's termination date, whoever cancels the invoice.
+        counted = self._waas_monthly().sudo().filtered(
+            lambda m: m.state != "cancel"
+            and m.waas_contract_id.date_terminated
+            and (m.waas_period_end or m.waas_period_start) >= m.waas_contract_id.date_terminated
+        )
+        if counted:
+            raise UserError(
+                self.env._(
+                    "Invoice %(invoice)s bills days of contract %(contract)s from its "
+                    "termination date on, which its termination fee counted as billed: it "
+                    "cannot be cancelled or deleted. Issue a credit note instead.",
+                    invoice=counted[0].display_name,
+                    contract=counted[0].waas_contract_id.name,
+                )
+            )
+
     def button_cancel(self):
         monthly = self._waas_monthly()
+        monthly._waas_check_fee_counted()
         freed = monthly._waas_freed_periods()
         res = super().button_cancel()
         monthly.waas_contract_id._waas_sync_schedule(freed)
@@ -131,6 +153,7 @@ class AccountMove(models.Model):
 
     def unlink(self):
         monthly = self._waas_monthly()
+        monthly._waas_check_fee_counted()
         contracts, freed = monthly.waas_contract_id, monthly._waas_freed_periods()
         res = super().unlink()
         contracts._waas_sync_schedule(freed)
