@@ -270,6 +270,7 @@ class WaasCustomerPortal(CustomerPortal):
         self._waas_reseller_or_404()
         try:
             customer_vals, customer, order_vals = self._waas_validate_quote(post)
+            existing = customer_vals and self._waas_existing_customer(customer_vals)
         except ValidationError as error:
             values = self._waas_quote_form_values(
                 post, error=error.args[0], error_fields=getattr(error, "waas_fields", ())
@@ -279,6 +280,10 @@ class WaasCustomerPortal(CustomerPortal):
         # validated above against what this reseller may read (its customers, the price
         # list items its rule shows, the partner services); the order is bound to the
         # reseller's own commercial partner, and nothing is read back beyond it.
+        if existing:
+            # Already a customer of this ALSO company: reused as it is (its credit history
+            # and portal access stay together); what the reseller typed is not written.
+            customer, customer_vals = existing, None
         try:
             with request.env.cr.savepoint():
                 if customer_vals:
@@ -295,7 +300,27 @@ class WaasCustomerPortal(CustomerPortal):
                 error_fields=("new_vat",) if customer_vals else (),
             )
             return request.render("also_waas.portal_my_waas_quote_new", values)
+        if existing:
+            return request.redirect(f"/my/waas/quotes/{order.id}?message=existing_customer")
         return request.redirect(f"/my/waas/quotes/{order.id}")
+
+    def _waas_existing_customer(self, customer_vals):
+        """The customer of this ALSO company with the new end customer's VAT number or
+        company registry number (normalised), or no record.
+
+        sudo: portal users read no other partner. Only the match itself is used (as the
+        quotation's end customer); the reseller is shown its name, never its data.
+        """
+        return (
+            request.env["res.partner"]
+            .sudo()
+            ._waas_find_end_customer(
+                request.env.company,
+                customer_vals["vat"],
+                customer_vals["company_registry"],
+                request.env["res.country"].browse(customer_vals["country_id"]),
+            )
+        )
 
     def _waas_validation_error(self, message, fields_=()):
         error = ValidationError(message)
@@ -503,6 +528,7 @@ class WaasCustomerPortal(CustomerPortal):
         values = self._waas_prepare_layout(
             "waas_quote",
             order=order_sudo,
+            customer_details=self._waas_shows_customer_details(order_sudo.partner_id),
             missing=order_sudo._waas_activation_problems()
             if order_sudo.state in ("draft", "sent")
             else [],
@@ -510,6 +536,12 @@ class WaasCustomerPortal(CustomerPortal):
             error=request.session.pop("waas_portal_error", None),
         )
         return request.render("also_waas.portal_my_waas_quote", values)
+
+    def _waas_shows_customer_details(self, customer):
+        """Whether the reseller is shown the address and e-mail of this end customer:
+        only of one its own portal users entered. A customer ALSO already had (matched by
+        VAT or registry number, or created by ALSO) stays a name to the reseller."""
+        return customer.create_uid.commercial_partner_id == self._waas_partner()
 
     def _waas_reseller_quote_sudo(self, order_id):
         """The reseller's own WaaS quotation (checked under the portal rules), sudo."""

@@ -2,6 +2,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import email_normalize
 
+from .waas_credit_check import waas_registry_key, waas_vat_key
+
 MIN_WARRANTY_MONTHS = 36
 PRODUCT_MANAGER_GROUP = "also_waas.group_waas_product_manager"
 WAAS_MANAGER_GROUP = "also_waas.group_waas_manager"
@@ -49,6 +51,24 @@ class ResPartner(models.Model):
         help="Technical: the reseller flag and the sell-out contact are editable only then.",
     )
 
+    # ------------------------------------------------------------------ end customer matching
+    # VAT and company registry numbers in one normalised form (python-stdnum), stored and
+    # indexed: a new end customer from the portal is matched with one indexed search.
+    waas_vat_key = fields.Char(
+        string="Normalised VAT",
+        compute="_compute_waas_identifier_keys",
+        store=True,
+        index="btree_not_null",
+        help="Technical: the VAT number with its country prefix, compact (python-stdnum).",
+    )
+    waas_registry_key = fields.Char(
+        string="Normalised Company Registry",
+        compute="_compute_waas_identifier_keys",
+        store=True,
+        index="btree_not_null",
+        help="Technical: country and compact company registry number (python-stdnum).",
+    )
+
     # ------------------------------------------------------------------ sell-out reporting
     waas_sellout_email = fields.Char(
         string="Sell-out E-mail",
@@ -80,6 +100,13 @@ class ResPartner(models.Model):
             counts = {partner.id: count for partner, count in groups}
         for partner in self:
             partner.waas_product_count = counts.get(partner.id, 0)
+
+    @api.depends("vat", "company_registry", "country_id.code")
+    def _compute_waas_identifier_keys(self):
+        for partner in self:
+            country_code = partner.country_id.code
+            partner.waas_vat_key = waas_vat_key(partner.vat, country_code)
+            partner.waas_registry_key = waas_registry_key(partner.company_registry, country_code)
 
     @api.depends_context("uid")
     def _compute_waas_user_is_manager(self):
@@ -144,6 +171,13 @@ class ResPartner(models.Model):
         return partners
 
     def write(self, vals):
+        if {"waas_vat_key", "waas_registry_key"}.intersection(vals):
+            raise UserError(
+                _(
+                    "The normalised VAT and company registry numbers follow the VAT number, "
+                    "company registry number and country of the partner: change those."
+                )
+            )
         if "waas_approval_state" in vals and any(
             partner.waas_approval_state != vals["waas_approval_state"] for partner in self
         ):
@@ -264,6 +298,30 @@ class ResPartner(models.Model):
         action["domain"] = [("waas_manufacturer_id", "=", self.id)]
         action["context"] = {"default_waas_manufacturer_id": self.id}
         return action
+
+    # ------------------------------------------------------------------ end customer matching
+    @api.model
+    def _waas_find_end_customer(self, company, vat, registry, country):
+        """The existing customer of ``company`` with this VAT number, else with this
+        company registry number (both normalised with python-stdnum), or no record.
+
+        Only companies themselves (no contacts, no manufacturers, not the partner of a
+        company of this database), shared or of ``company``; one indexed search each."""
+        domain = [
+            ("parent_id", "=", False),
+            ("waas_is_manufacturer", "=", False),
+            ("ref_company_ids", "=", False),
+            ("company_id", "in", [False, company.id]),
+        ]
+        for fname, key in (
+            ("waas_vat_key", waas_vat_key(vat, country.code)),
+            ("waas_registry_key", waas_registry_key(registry, country.code)),
+        ):
+            if key:
+                partner = self.search([*domain, (fname, "=", key)], order="id", limit=1)
+                if partner:
+                    return partner
+        return self.browse()
 
     # ------------------------------------------------------------------ sell-out reporting
     def _waas_sellout_recipient(self):

@@ -2,7 +2,7 @@ import re
 from datetime import timedelta
 
 from stdnum.exceptions import ValidationError as StdnumValidationError
-from stdnum.util import get_cc_module
+from stdnum.util import clean, get_cc_module
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -31,22 +31,74 @@ def _registry_stdnum(cc, name):
     return validate
 
 
+# Company registry numbers per country: the python-stdnum module of each (where one exists).
+REGISTRY_STDNUM = {
+    "be": "vat",  # enterprise number = digits of the VAT number
+    "fr": "siren",
+    "ch": "uid",
+    "at": "businessid",
+    "dk": "cvr",
+    "fi": "ytunnus",
+    "no": "orgnr",
+    "se": "orgnr",
+    "pl": "regon",
+    "ee": "registrikood",
+}
 # Company registry numbers checked per country (where one exists).
 REGISTRY_VALIDATORS = {
-    "be": _registry_stdnum("be", "vat"),  # enterprise number = digits of the VAT number
     "nl": _registry_nl,
-    "fr": _registry_stdnum("fr", "siren"),
-    "ch": _registry_stdnum("ch", "uid"),
-    "at": _registry_stdnum("at", "businessid"),
-    "dk": _registry_stdnum("dk", "cvr"),
-    "fi": _registry_stdnum("fi", "ytunnus"),
-    "no": _registry_stdnum("no", "orgnr"),
-    "se": _registry_stdnum("se", "orgnr"),
-    "pl": _registry_stdnum("pl", "regon"),
-    "ee": _registry_stdnum("ee", "registrikood"),
+    **{cc: _registry_stdnum(cc, name) for cc, name in REGISTRY_STDNUM.items()},
 }
 # VAT prefixes that differ from the ISO country code.
 VAT_PREFIX_TO_CC = {"el": "gr"}
+CC_TO_VAT_PREFIX = {cc: prefix for prefix, cc in VAT_PREFIX_TO_CC.items()}
+
+
+def _stdnum_compact(cc, name, number):
+    """``number`` in python-stdnum's compact form for country ``cc``, or cleaned of
+    separators when stdnum has no such module or cannot read it. Never raises."""
+    cleaned = clean(number, " -./,").upper()
+    module = get_cc_module(cc, name) if cc.isascii() and cc.isalpha() else None
+    if not module:
+        return cleaned
+    try:
+        return module.compact(number).upper()
+    except (StdnumValidationError, ValueError):
+        return cleaned  # a number stdnum cannot read
+
+
+def waas_vat_key(vat, country_code):
+    """The normalised VAT number used to match end customers: country prefix and the
+    compact number (python-stdnum), e.g. "NL 0044.95445.B01" -> "NL004495445B01". A
+    number without a prefix takes the one of ``country_code``. False without a number."""
+    number = clean(vat or "", " -./,").upper()
+    if not number:
+        return False
+    if number[:2].isalpha():
+        prefix = number[:2]
+    else:
+        cc = (country_code or "").lower()
+        prefix = CC_TO_VAT_PREFIX.get(cc, cc).upper()
+        number = prefix + number
+    if not prefix:
+        return number
+    compact = _stdnum_compact(VAT_PREFIX_TO_CC.get(prefix.lower(), prefix.lower()), "vat", number)
+    return compact if compact.startswith(prefix) else prefix + compact
+
+
+def waas_registry_key(registry, country_code):
+    """The normalised company registry number used to match end customers: the country
+    and the compact number (python-stdnum where it knows the register), e.g. "NL:24321773".
+    A registry number is national, so without a country there is no key."""
+    cc = (country_code or "").lower()
+    number = clean(registry or "", " -./,").upper()
+    if not number or not cc:
+        return False
+    if cc == "nl":
+        number = re.sub(r"\D", "", number) or number
+    elif cc in REGISTRY_STDNUM:
+        number = _stdnum_compact(cc, REGISTRY_STDNUM[cc], number)
+    return f"{cc.upper()}:{number}"
 
 
 class WaasCreditCheck(models.Model):

@@ -14,6 +14,7 @@ from . import test_invoicing
 from . import test_invoice_schedule
 from . import test_portal_access
 from . import test_portal_queries
+from . import test_portal_customers
 from . import test_portal_tours
 from . import test_invoice_shapes
 from . import test_guard_contract

@@ -282,7 +282,8 @@ class TestPortalAccess(HttpCase, WaasPortalCommon):
             "new_zip": "1234 AB",
             "new_city": "Utrecht",
             "new_country_id": str(self.env.ref("base.nl").id),
-            "new_company_registry": "24321773",
+            # Identifiers of no existing customer (those of one would reuse it).
+            "new_company_registry": "12345678",
             "delivery_to": "reseller",
         }
         partners_before = self.env["res.partner"].search_count([])
@@ -298,10 +299,10 @@ class TestPortalAccess(HttpCase, WaasPortalCommon):
         # A valid VAT number: partner and quotation created, delivery to the reseller.
         response = self.url_open(
             "/my/waas/quotes/create",
-            data=self._quote_post(token, new_vat="NL 0044.95445.B01", **new_customer),
+            data=self._quote_post(token, new_vat="NL 1000.00009.B01", **new_customer),
         )
         partner = self.env["res.partner"].search([("name", "=", "Nieuwe Klant BV")])
-        self.assertEqual(partner.vat, "NL004495445B01")
+        self.assertEqual(partner.vat, "NL100000009B01")
         self.assertTrue(partner.is_company)
         order = self.env["sale.order"].search([("partner_id", "=", partner.id)])
         self.assertEqual(order.waas_reseller_id, self.reseller)
