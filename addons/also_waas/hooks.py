@@ -20,11 +20,17 @@ def uninstall_hook(env):
     """Keep the partners, products and serial numbers of this addon and its confirmed
     orders as plain records, and archive the kept products (the WaaS catalogue goes with
     the addon). Everything else is Odoo's uninstall as usual."""
-    # The pending "WaaS Credit Check" activities go with the credit checks they are on.
-    activity_type = env.ref("also_waas.mail_activity_type_waas_credit_check", False)
-    if activity_type:
+    # The pending activities of the addon's types go with it (the "WaaS Credit Check" ones
+    # with their credit checks, the "WaaS Product Blocked" ones with the WaaS catalogue).
+    activity_types = env["mail.activity.type"]
+    for xmlid in (
+        "also_waas.mail_activity_type_waas_credit_check",
+        "also_waas.mail_activity_type_waas_product_blocked",
+    ):
+        activity_types |= env.ref(xmlid, False) or activity_types
+    if activity_types:
         env["mail.activity"].with_context(active_test=False).search(
-            [("activity_type_id", "=", activity_type.id)]
+            [("activity_type_id", "in", activity_types.ids)]
         ).unlink()
     data = env["ir.model.data"].search(
         [("module", "=", "also_waas"), ("model", "in", [*KEPT_MODELS, *KEPT_DOCUMENTS])]

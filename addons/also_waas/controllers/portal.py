@@ -164,13 +164,16 @@ class WaasCustomerPortal(CustomerPortal):
 
     @staticmethod
     def _waas_price_rows(items):
-        """[(product.template (sudo), {term: item (sudo)})], bundles first.
+        """[(product.template (sudo), {term: item (sudo)})], bundles first; products
+        blocked for quoting are left out.
 
         ``items`` were searched as the portal user (price list rule: resellers only);
         sudo only to show the names of those products.
         """
         by_tmpl = {}
         for item in items.sudo():
+            if item.product_tmpl_id.waas_quote_blocked:
+                continue  # its manufacturer lost the WaaS approval: not quoted any more
             by_tmpl.setdefault(item.product_tmpl_id, {})[item.term_months] = item
         order = {kind: index for index, kind in enumerate(WAAS_PRICED_KINDS)}
         return sorted(
@@ -409,6 +412,11 @@ class WaasCustomerPortal(CustomerPortal):
                 )
             if not qty:
                 continue
+            if item.product_tmpl_id.waas_quote_blocked:
+                raise self._waas_validation_error(
+                    item.product_tmpl_id._waas_quote_blocked_message(),
+                    (f"qty_{item.product_tmpl_id.id}",),
+                )
             if item.waas_kind == "bundle":
                 bundle_qty += qty
             lines.append((item, qty))

@@ -14,6 +14,7 @@ WAAS_KINDS = [
 # Kinds priced per month from the WaaS price list, invoiced and commissioned.
 WAAS_PRICED_KINDS = ("bundle", "option", "upgrade")
 WAAS_USER_GROUP = "also_waas.group_waas_user"
+BLOCKED_ACTIVITY_TYPE = "also_waas.mail_activity_type_waas_product_blocked"
 
 
 class ProductTemplate(models.Model):
@@ -101,6 +102,15 @@ class ProductTemplate(models.Model):
             "A replacement value cannot be negative.",
         ),
     ]
+    # ------------------------------------------------------------------ quoting
+    waas_quote_blocked = fields.Boolean(
+        string="Blocked for Quoting",
+        compute="_compute_waas_quote_blocked",
+        store=True,
+        help="A bundle, option or upgrade holding hardware of a manufacturer that is not (or "
+        "no longer) approved for WaaS, without an approved exception: it cannot be quoted "
+        "and is hidden from the portal. Running contracts keep it; re-approval lifts it.",
+    )
 
     # ------------------------------------------------------------------ computes
     @api.depends("waas_manufacturer_id.waas_approval_state")
@@ -109,6 +119,36 @@ class ProductTemplate(models.Model):
             tmpl.waas_manufacturer_approved = (
                 tmpl.waas_manufacturer_id.waas_approval_state == "approved"
             )
+
+    @api.depends(
+        "waas_kind",
+        "waas_manufacturer_id.waas_approval_state",
+        "waas_exception_state",
+        "waas_bundle_line_ids.product_id.waas_manufacturer_id.waas_approval_state",
+        "waas_bundle_line_ids.product_id.waas_exception_state",
+    )
+    def _compute_waas_quote_blocked(self):
+        for tmpl in self:
+            tmpl.waas_quote_blocked = bool(tmpl._waas_blocking_manufacturers())
+
+    def _waas_blocking_manufacturers(self):
+        """The manufacturers, not approved for WaaS, of the hardware of this priced product
+        (itself or its composition) that has no approved exception."""
+        self.ensure_one()
+        if self.waas_kind not in WAAS_PRICED_KINDS:
+            return self.env["res.partner"]
+        hardware = self | self.waas_bundle_line_ids.product_id.product_tmpl_id
+        return hardware.filtered(lambda t: not t._waas_allowed_in_bundle()).waas_manufacturer_id
+
+    def _waas_quote_blocked_message(self):
+        """Why this product cannot be quoted (for the quotation's error)."""
+        self.ensure_one()
+        return _(
+            "%(product)s cannot be quoted any more: %(manufacturers)s is no longer approved "
+            "for WaaS. Running contracts keep it; choose another product.",
+            product=self.display_name,
+            manufacturers=", ".join(self._waas_blocking_manufacturers().mapped("display_name")),
+        )
 
     def _waas_allowed_in_bundle(self):
         """True when this hardware may be a bundle or option component."""
@@ -164,8 +204,105 @@ class ProductTemplate(models.Model):
                 )
             )
 
+    # ------------------------------------------------------------------ manufacturer approval
+    @api.model
+    def _waas_on_approval_withdrawn(self, manufacturers):
+        """``manufacturers`` lost their WaaS approval: each product now blocked because of
+        them gets a to-do for every product manager (one batched create per manager) and
+        each manufacturer's chatter lists its blocked products."""
+        if not manufacturers:
+            return
+        products = self.search(
+            [
+                ("waas_quote_blocked", "=", True),
+                "|",
+                ("waas_manufacturer_id", "in", manufacturers.ids),
+                ("waas_bundle_line_ids.product_id.waas_manufacturer_id", "in", manufacturers.ids),
+            ]
+        )
+        if not products:
+            return
+        activity_type = self.env.ref(BLOCKED_ACTIVITY_TYPE)
+        existing = {
+            (activity.res_id, activity.user_id.id)
+            for activity in self.env["mail.activity"].search(
+                [
+                    ("res_model", "=", self._name),
+                    ("res_id", "in", products.ids),
+                    ("activity_type_id", "=", activity_type.id),
+                ]
+            )
+        }
+        note = self.env._(
+            "%(manufacturers)s lost its WaaS approval: this product can no longer be quoted "
+            "(running contracts keep it). Replace the hardware, ask for an exception or "
+            "archive the product; approving the manufacturer again lifts the block.",
+            manufacturers=", ".join(manufacturers.mapped("display_name")),
+        )
+        managers = self._waas_product_managers()
+        for user in managers:
+            todo = products.filtered(
+                lambda p, u=user: (
+                    (not p.company_id or p.company_id in u.company_ids)
+                    and (p.id, u.id) not in existing
+                )
+            )
+            todo.activity_schedule(
+                act_type_xmlid=BLOCKED_ACTIVITY_TYPE,
+                note=note,
+                user_id=user.id,
+            )
+        for manufacturer in manufacturers:
+            blocked = products.filtered(
+                lambda p, m=manufacturer: m in p._waas_blocking_manufacturers()
+            )
+            if blocked:
+                manufacturer.message_post(
+                    body=self.env._(
+                        "WaaS approval withdrawn: %(count)s products can no longer be quoted "
+                        "(%(products)s). The product managers have a to-do on each.",
+                        count=len(blocked),
+                        products=", ".join(blocked.mapped("display_name")),
+                    )
+                )
+
+    @api.model
+    def _waas_on_approval_restored(self, manufacturers):
+        """``manufacturers`` are approved again: the to-dos of the products they no longer
+        block are done."""
+        if not manufacturers:
+            return
+        activities = self.env["mail.activity"].search(
+            [
+                ("res_model", "=", self._name),
+                ("activity_type_id", "=", self.env.ref(BLOCKED_ACTIVITY_TYPE).id),
+            ]
+        )
+        products = self.browse(activities.mapped("res_id")).exists()
+        lifted = products.filtered(lambda p: not p.waas_quote_blocked)
+        activities.filtered(lambda a: a.res_id in lifted.ids).action_feedback(
+            feedback=self.env._(
+                "%(manufacturers)s is approved for WaaS again: the product can be quoted.",
+                manufacturers=", ".join(manufacturers.mapped("display_name")),
+            )
+        )
+
+    def _waas_product_managers(self):
+        """Internal users of the WaaS Product Manager group (else the current user)."""
+        managers = self.env.ref(PRODUCT_MANAGER_GROUP).users.filtered(
+            lambda u: u.active and not u.share
+        )
+        return managers or self.env.user.filtered(lambda u: not u.share)
+
     # ------------------------------------------------------------------ CRUD
     def write(self, vals):
+        if "waas_quote_blocked" in vals:
+            raise UserError(
+                _(
+                    "Blocked for Quoting follows the approval of the manufacturers: approve the "
+                    "manufacturer, an exception or other hardware instead of setting it."
+                )
+            )
         if vals.get("waas_exception_state") in ("approved", "rejected"):
             self._waas_check_group(PRODUCT_MANAGER_GROUP, _("WaaS Product Manager"))
         return super().write(vals)

@@ -178,10 +178,16 @@ class ResPartner(models.Model):
                     "company registry number and country of the partner: change those."
                 )
             )
+        withdrawn = restored = self.browse()
         if "waas_approval_state" in vals and any(
             partner.waas_approval_state != vals["waas_approval_state"] for partner in self
         ):
             self._waas_check_product_manager()
+            was_approved = self.filtered(lambda p: p.waas_approval_state == "approved")
+            if vals["waas_approval_state"] == "approved":
+                restored = self - was_approved
+            else:
+                withdrawn = was_approved
         changed = self._waas_changed_manager_fields(vals)
         if changed:
             self._waas_check_manager_fields(changed)
@@ -191,6 +197,9 @@ class ResPartner(models.Model):
         res = super().write(vals)
         if clear_rules:
             self._waas_clear_rule_caches()
+        # Their bundles: blocked for quoting (a stored compute), product managers told.
+        self.env["product.template"]._waas_on_approval_withdrawn(withdrawn)
+        self.env["product.template"]._waas_on_approval_restored(restored)
         return res
 
     # ------------------------------------------------------------------ WaaS Manager fields

@@ -707,6 +707,10 @@ class SaleOrder(models.Model):
                         order=self.name,
                     )
                 )
+        if not self.waas_renewal_contract_id:
+            # Quoted before its manufacturer lost the WaaS approval: not activated.
+            blocked = priced.product_id.product_tmpl_id.filtered("waas_quote_blocked")
+            problems += [product._waas_quote_blocked_message() for product in blocked]
         if not priced:
             problems.append(_("The WaaS deal %(order)s has no WaaS bundle.", order=self.name))
         return problems

@@ -83,6 +83,20 @@ class SaleOrderLine(models.Model):
                     )
                 )
 
+    @api.constrains("product_id", "order_id")
+    def _check_waas_product_quotable(self):
+        """A product whose manufacturer lost its WaaS approval is not quoted any more (a
+        renewal quotation extends a running contract and keeps its products)."""
+        for line in self:
+            order = line.order_id
+            if (
+                order.is_waas
+                and not order.waas_renewal_contract_id
+                and order.state in ("draft", "sent")
+                and line.product_id.waas_quote_blocked
+            ):
+                raise ValidationError(line.product_id.product_tmpl_id._waas_quote_blocked_message())
+
     @api.constrains("price_unit", "waas_partner_price")
     def _check_waas_amounts_finite(self):
         for line in self.filtered(lambda line: line.order_id.is_waas):

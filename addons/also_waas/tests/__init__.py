@@ -5,6 +5,7 @@ from . import test_quotation
 from . import test_credit_check
 from . import test_activation
 from . import test_catalogue
+from . import test_manufacturer_withdrawal
 from . import test_termination
 from . import test_renewal
 from . import test_expiry
