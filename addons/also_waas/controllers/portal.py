@@ -271,6 +271,11 @@ class WaasCustomerPortal(CustomerPortal):
     def portal_my_waas_quote_create(self, **post):
         """Create a WaaS quotation from the form (CSRF-checked: Odoo's default)."""
         self._waas_reseller_or_404()
+        # A NUL character can be neither stored (PostgreSQL) nor shown again (XML): dropped.
+        post = {
+            key: value.replace("\x00", "") if isinstance(value, str) else value
+            for key, value in post.items()
+        }
         try:
             customer_vals, customer, order_vals = self._waas_validate_quote(post)
             existing = customer_vals and self._waas_existing_customer(customer_vals)

@@ -176,3 +176,16 @@ class TestPortalCustomers(HttpCase, WaasPortalCommon):
             self.assertIn('value="Typed Name BV"', response.text, vat)
         self.assertEqual(self.env["sale.order"].search_count([]), orders_before)
         self.assertEqual(self.env["res.partner"].search_count([]), partners_before)
+        # A NUL character (which PostgreSQL cannot store) in the numbers or the name: no
+        # server error, the character is dropped.
+        response = self._post_new_customer(
+            new_name="Nul\x00 Kunde GmbH",
+            new_country_id=str(self.env.ref("base.de").id),
+            new_vat="DE1000\x0000008",
+            new_company_registry="HRB\x00 12345",
+        )
+        self.assertEqual(response.status_code, 200)
+        partner = self.env["res.partner"].search([("name", "=", "Nul Kunde GmbH")])
+        self.assertEqual(partner.vat, "DE100000008")
+        self.assertEqual(partner.company_registry, "HRB 12345")
+        self.assertTrue(self._new_order(partner))
