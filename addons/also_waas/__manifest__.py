@@ -17,13 +17,16 @@
         "portal",
         "base_vat",
     ],
-    "external_dependencies": {"python": ["python-stdnum>=1.19", "requests", "xlsxwriter>=3.0"]},
+    "external_dependencies": {
+        "python": ["python-stdnum>=1.19", "requests", "websocket-client", "xlsxwriter>=3.0"]
+    },
     "data": [
         "security/also_waas_security.xml",
         "security/waas_portal_security.xml",
         "security/ir.model.access.csv",
         "data/ir_sequence_data.xml",
         "views/also_waas_menus.xml",
+        "report/report_layout_templates.xml",
         "report/waas_pricelist_reports.xml",
         "report/waas_pricelist_templates.xml",
         "views/res_partner_views.xml",

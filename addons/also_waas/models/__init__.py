@@ -22,3 +22,4 @@ from . import waas_dashboard
 from . import waas_marketplace
 from . import stock_move
 from . import stock_lot
+from . import ir_actions_report

@@ -24,3 +24,4 @@ from . import test_guard_roles
 from . import test_guard_signature
 from . import test_guard_renewal
 from . import test_migrations
+from . import test_report_pdf

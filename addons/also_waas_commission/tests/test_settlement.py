@@ -4,11 +4,13 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, new_test_user, tagged
 
+from odoo.addons.also_waas.tests.pdf_common import PdfReportMixin
+
 from .common import WaasCommissionCommon
 
 
 @tagged("post_install", "-at_install")
-class TestSettlement(WaasCommissionCommon):
+class TestSettlement(PdfReportMixin, WaasCommissionCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -225,6 +227,30 @@ class TestSettlement(WaasCommissionCommon):
         wizard.period = "2025-01-01"
         with self.assertRaisesRegex(UserError, "has no commission"):
             wizard._get_lines()
+
+    def test_statement_real_pdf(self):
+        """Printed for real: one statement per reseller and month, with the supplier's name,
+        the contracts, the total, and page numbers."""
+        lines = self.lines_a_oct | self.lines_b_oct
+        pages = self._pdf_pages(
+            self._print_pdf("also_waas_commission.waas_commission_statement_report", lines)
+        )
+        self.assertEqual(len(pages), 2)
+        for page, reseller, total, contracts in (
+            (pages[0], self.reseller, "330.00", self.c1 | self.c2),
+            (pages[1], self.reseller_b, "120.00", self.c4),
+        ):
+            self._assert_texts(
+                page,
+                [
+                    "Commission Statement",
+                    self.company.name,
+                    reseller.name,
+                    total,
+                    "Page 1 / 1",
+                    *contracts.mapped("name"),
+                ],
+            )
 
     def test_portal_and_multi_company_rules(self):
         contact_a = self.env["res.partner"].create(

@@ -2,11 +2,13 @@ from odoo import fields
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 
+from odoo.addons.also_waas.tests.pdf_common import PdfReportMixin
+
 from .common import ReturnsCommon
 
 
 @tagged("post_install", "-at_install")
-class TestWiping(ReturnsCommon):
+class TestWiping(PdfReportMixin, ReturnsCommon):
     def _received_return(self, devices=2):
         ret = self._confirm_self_return(self._ended_contract(devices=devices).waas_return_ids)
         self._receive(ret)
@@ -84,6 +86,30 @@ class TestWiping(ReturnsCommon):
         # Closed: the contract may get a new return only for devices still rented.
         with self.assertRefused(UserError, "no rented device left"):
             contract.action_create_waas_return()
+
+    def test_certificate_real_pdf(self):
+        """Printed for real: the certificate names the return, the customer, the wiping
+        company and each device's serial number and certificate, with page numbers."""
+        ret = self._received_return(2)
+        self._wipe(ret.line_ids, ref="CERT")
+        ret.action_done()
+        pages = self._pdf_pages(
+            self._print_pdf("also_waas_returns.waas_return_report_wipe_certificate", ret)
+        )
+        self.assertEqual(len(pages), 1)
+        self._assert_texts(
+            pages[0],
+            [
+                self.company.name,
+                ret.name,
+                ret.partner_id.name,
+                self.wiper.name,
+                "NIST 800-88 Purge",
+                "Page 1 / 1",
+                *ret.line_ids.lot_id.mapped("name"),
+                *(f"CERT-{lot}" for lot in ret.line_ids.lot_id.mapped("name")),
+            ],
+        )
 
     def test_certificate_report(self):
         ret = self._received_return(2)
