@@ -1,8 +1,9 @@
 """``make setup``, first step: the platform must be there before pip runs.
 
 Odoo 18.0 Community is on no package registry: without it, stop at once (exit 2) with one
-line saying where it comes from. Browser tours need Chromium: on Debian, as root, install
-it with apt when it is missing; otherwise say how. An addon of ours installed by pip would
+line saying where it comes from. Browser tours and PDF reports (printed by headless
+Chromium, see the README) need Chromium: on Debian, as root, install it with apt when it
+is missing; otherwise say how. An addon of ours installed by pip would
 shadow the working tree: say so and stop.
 """
 
@@ -21,12 +22,15 @@ def ensure_chromium():
     if any(shutil.which(b) for b in ("chromium", "chromium-browser", "google-chrome")):
         return
     if os.geteuid() == 0 and shutil.which("apt-get"):
-        h.say("Installing Chromium (Debian package) for the browser tours")
+        h.say("Installing Chromium (Debian package) for PDF reports and the browser tours")
         env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
         subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
         subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True, env=env)
         return
-    h.say("Chromium is missing: install it (Debian: sudo apt-get install chromium)")
+    h.say(
+        "Chromium is missing (PDF reports, browser tours): install it "
+        "(Debian: sudo apt-get install chromium)"
+    )
     sys.exit(2)
 
 

@@ -49,7 +49,7 @@ def _log_problems(logfile, markers):
             continue
         text = f"{match['logger']} {match['msg']}".lower()
         if match["level"] != "WARNING" or any(m in text for m in markers):
-            if "running as user 'root'" in text or "wkhtmltopdf" in text:
+            if "running as user 'root'" in text:
                 continue
             problems.append(f"{match['level']} {match['logger']}: {match['msg'][:200]}")
     return problems

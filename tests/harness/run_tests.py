@@ -29,7 +29,6 @@ import security_table
 # WARNING lines of Odoo itself that say nothing about our addons.
 IGNORED_WARNINGS = (
     "Running as user 'root' is a security risk",
-    "You need Wkhtmltopdf to print a pdf version of the reports",
     "Specified domain",
 )
 
