@@ -16,7 +16,9 @@ The system parameter ``also_waas.pdf_renderer`` chooses: ``chromium`` (default) 
 import base64
 import json
 import logging
+import mimetypes
 import os
+import posixpath
 import re
 import resource
 import shutil
@@ -24,12 +26,14 @@ import subprocess
 import tempfile
 import time
 from io import BytesIO
+from urllib.parse import urlsplit
 
 import lxml.html
 from lxml import etree
 
 from odoo import api, models
 from odoo.exceptions import UserError
+from odoo.tools.misc import file_open
 from odoo.tools.pdf import PdfFileReader, PdfFileWriter, generic
 
 _logger = logging.getLogger(__name__)
@@ -116,6 +120,7 @@ class _Chromium:
             self.session = self.call("Target.attachToTarget", targetId=target, flatten=True)[
                 "sessionId"
             ]
+            self.call("Fetch.enable", patterns=[{"urlPattern": "*/static/*"}])
         except BaseException:
             self.__exit__(None, None, None)
             raise
@@ -167,17 +172,31 @@ class _Chromium:
             )
         )
 
-    def call(self, method, session=True, **params):
-        """Send one command and wait for its answer (events in between are dropped)."""
+    def send(self, method, session=True, **params):
+        """Send one command; returns its id."""
         self.last_id += 1
         message = {"id": self.last_id, "method": method, "params": params}
         if session and self.session:
             message["sessionId"] = self.session
         self.socket.send(json.dumps(message))
+        return self.last_id
+
+    def call(self, method, session=True, **params):
+        """Send one command and wait for its answer, serving the page's requests for static
+        files meanwhile (other events are dropped)."""
+        import websocket  # noqa: PLC0415 (installed with Odoo; only needed when printing)
+
+        command_id = self.send(method, session=session, **params)
         deadline = time.monotonic() + CHROMIUM_COMMAND_TIMEOUT
         while time.monotonic() < deadline:
-            answer = json.loads(self.socket.recv())
-            if answer.get("id") != self.last_id:
+            try:
+                answer = json.loads(self.socket.recv())
+            except websocket.WebSocketTimeoutException:
+                break
+            if answer.get("method") == "Fetch.requestPaused":
+                self._serve_static(answer["params"])
+                continue
+            if answer.get("id") != command_id:
                 continue
             if "error" in answer:
                 raise UserError(
@@ -193,6 +212,34 @@ class _Chromium:
                 "Chromium did not answer within %(seconds)s seconds: the PDF cannot be created.",
                 seconds=CHROMIUM_COMMAND_TIMEOUT,
             )
+        )
+
+    def _serve_static(self, paused):
+        """A report's stylesheets name fonts and images by their addon path
+        (``/web/static/fonts/...``): read them from the addons as Odoo's web server would,
+        so that printing needs no running web server (a scheduled job prints too)."""
+        path = posixpath.normpath(urlsplit(paused["request"]["url"]).path).lstrip("/")
+        parts = path.split("/")
+        content = None
+        if len(parts) > 2 and parts[1] == "static":
+            try:
+                with file_open(path, "rb") as static_file:
+                    content = static_file.read()
+            except (OSError, ValueError):
+                content = None
+        if content is None:
+            self.send("Fetch.failRequest", requestId=paused["requestId"], errorReason="Failed")
+            return
+        mimetype = mimetypes.guess_type(path)[0] or "application/octet-stream"
+        self.send(
+            "Fetch.fulfillRequest",
+            requestId=paused["requestId"],
+            responseCode=200,
+            responseHeaders=[
+                {"name": "Content-Type", "value": mimetype},
+                {"name": "Access-Control-Allow-Origin", "value": "*"},
+            ],
+            body=base64.b64encode(content).decode(),
         )
 
     def print_pdf(self, html, options):
