@@ -8,6 +8,8 @@ an invoice) and breaks printing several records at once. Chromium, already neede
 browser tours, prints through its DevTools protocol (``Page.printToPDF``): each report body
 becomes one PDF with Odoo's header and footer as Chromium's header and footer templates, the
 paper format's size, margins and orientation, and "page x / y" numbers counted per record.
+Stylesheets, fonts and images of the report styles are read in this process (no web server
+is needed, a scheduled job prints too).
 
 The system parameter ``also_waas.pdf_renderer`` chooses: ``chromium`` (default) or
 ``wkhtmltopdf`` (Odoo's own path, for a wkhtmltopdf built with patched Qt).
@@ -49,6 +51,11 @@ STYLESHEET_LINK = re.compile(
 # Odoo's header and footer fill these classes through wkhtmltopdf's page variables;
 # Chromium fills its own classes in header and footer templates.
 PAGE_VARIABLES = {"page": "pageNumber", "topage": "totalPages"}
+
+
+def _memory_limited():
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    return soft != hard
 
 
 def _without_memory_limit():
@@ -108,7 +115,7 @@ class _Chromium:
                 command,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
-                preexec_fn=_without_memory_limit,  # noqa: PLW1509 (sets one rlimit only)
+                preexec_fn=_without_memory_limit if _memory_limited() else None,  # noqa: PLW1509
             )
             port, path = self._devtools_address()
             self.socket = websocket.create_connection(
