@@ -5,6 +5,7 @@ contract value."""
 from freezegun import freeze_time
 
 from odoo import Command, fields
+from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 
 from .common_ops import WaasOpsCommon
@@ -193,6 +194,26 @@ class TestTerminationDate(ScheduleCommon):
             self.assertEqual(len(ended), 1)
             # May 10-31 was already invoiced with May: the fee is June to December.
             self.assertEqual(contract.termination_move_id.amount_untaxed, 7 * 60.0)
+        self._assert_value_billed(contract)
+
+    def test_invoice_counted_by_the_fee_cannot_be_cancelled(self):
+        """May, invoiced before the termination on 10 May, bills days from that date on:
+        the fee counted on it, so accounting cannot cancel or delete it (it credits it);
+        April, before the date, can be cancelled and is invoiced again."""
+        contract = self._create_contract(term=12)
+        with freeze_time("2026-05-10"):
+            self._run(contract, "2026-05-10")
+            contract._waas_terminate(D("2026-05-10"), "Bankrupt")
+            may = self._period(contract, "2026-05-01")
+            state = may.state
+            for action in (may.button_cancel, may.unlink):
+                with self.assertRaisesRegex(UserError, "termination fee counted"):
+                    action()
+            self.assertEqual(may.state, state)
+            self.assertEqual(self._period(contract, "2026-05-01"), may)
+            self._cancel(self._period(contract, "2026-04-01"))
+            again = self._run(contract, "2026-05-10")
+            self.assertEqual(again.waas_period_start, D("2026-04-01"))
         self._assert_value_billed(contract)
 
     def test_ending_contract_cannot_be_renewed_or_upgraded(self):
