@@ -5,3 +5,4 @@ from . import test_access_matrix
 from . import test_properties
 from . import test_access_matrix_portal
 from . import test_guard_matrix
+from . import test_money_machine
