@@ -35,13 +35,14 @@ class WaasCommissionLine(models.Model):
 
     # What is owed, to whom and its settlement: created only by the contract hooks
     # (activation, renewal, upgrade, claw-back), changed only by Cancel / Reset to Settle
-    # (Commission Managers) and the settlement; never written nor deleted by hand
-    # (waas.guard.mixin).
+    # (Commission Managers), the settlement and what accounting does with the bills (the
+    # bill lines linked to the line); never written nor deleted by hand (waas.guard.mixin).
     _waas_guarded_fields = frozenset(
         {
             "amount",
             "state",
             "move_id",
+            "move_line_ids",
             "contract_id",
             "contract_line_id",
             "renewal_id",
@@ -126,11 +127,25 @@ class WaasCommissionLine(models.Model):
     move_id = fields.Many2one(
         comodel_name="account.move",
         string="Vendor Bill",
+        compute="_compute_move_id",
+        store=True,
         readonly=True,
         copy=False,
         ondelete="set null",
         index="btree_not_null",
-        help="The vendor bill that settled this commission.",
+        help="The vendor bill that bills this commission now (empty: to settle).",
+    )
+    move_line_ids = fields.Many2many(
+        comodel_name="account.move.line",
+        relation="waas_commission_line_account_move_line_rel",
+        column1="commission_line_id",
+        column2="move_line_id",
+        string="Bill Lines",
+        readonly=True,
+        copy=False,
+        help="Every bill line that billed this commission, and the credit note lines that "
+        "reversed them: set by the settlement, copied by Reverse and Reverse and Create "
+        "Invoice.",
     )
 
     def init(self):
@@ -154,15 +169,76 @@ class WaasCommissionLine(models.Model):
         for line in self:
             line.period = line.date and line.date.replace(day=1)
 
-    @api.depends("move_id", "move_id.state", "move_id.payment_state")
+    @api.depends("move_line_ids.parent_state", "move_line_ids.balance")
+    def _compute_move_id(self):
+        billing = self._get_billing()
+        for line in self:
+            count, bills = billing[line]
+            line.move_id = bills.sorted("id")[-1:] if count > 0 else False
+
+    @api.depends("move_id", "move_id.payment_state")
     def _compute_state(self):
         for line in self:
             move = line.move_id
-            if move and move.state != "cancel" and move.payment_state != "reversed":
+            if move:
                 paid = move.payment_state in ("paid", "in_payment")
                 line.state = "paid" if paid else "settled"
             elif line.state != "cancelled":
                 line.state = "to_settle"
+
+    # ------------------------------------------------------------------ billing
+    def _get_billing(self):
+        """How many times each line is billed, from its bill lines: the one rule of
+        commission billing.
+
+        A bill line of the commission's sign bills it once while its bill is draft or
+        posted; a bill line of the opposite sign (the credit note of a reversal) takes that
+        back once posted. Cancelled bills and draft credit notes count for nothing. A line
+        is to settle when the count is 0 and billed by the newest bill that counts when it
+        is 1; any other count is refused (``_check_billed_once``).
+
+        :return: {line: (count, the bills that count)}
+        """
+        result = {}
+        for line in self:
+            count = 0
+            bills = self.env["account.move"]
+            for move_line in line.move_line_ids.sorted("id"):
+                if move_line.parent_state == "cancel":
+                    continue
+                sign = move_line.company_currency_id.compare_amounts(move_line.balance, 0)
+                if sign and (sign < 0) != (line.amount < 0):
+                    if move_line.parent_state == "posted":
+                        count -= 1
+                else:
+                    count += 1
+                    bills |= move_line.move_id
+            result[line] = (count, bills)
+        return result
+
+    def _check_billed_once(self):
+        """Refuse what would bill a line twice, or take back more than was billed."""
+        for line, (count, bills) in self._get_billing().items():
+            if count > 1:
+                raise UserError(
+                    _(
+                        "Commission line %(line)s would be billed %(count)s times "
+                        "(%(bills)s): a commission is billed to the reseller once. Cancel or "
+                        "reverse the other bill first.",
+                        line=line.display_name,
+                        count=count,
+                        bills=", ".join(bills.mapped("display_name")),
+                    )
+                )
+            if count < 0:
+                raise UserError(
+                    _(
+                        "Commission line %(line)s would be taken back more often than it "
+                        "was billed: a commission bill is reversed once, and a bill cannot "
+                        "be cancelled or deleted once a credit note reversed it.",
+                        line=line.display_name,
+                    )
+                )
 
     # ------------------------------------------------------------------ constrains
     @api.constrains("state", "move_id")
@@ -364,9 +440,9 @@ class WaasCommissionLine(models.Model):
         # sudo: commission managers issue the vendor bills of the commissions they settle
         # without being accountants; the accountant reviews, posts and pays them. No
         # "bill created" note nor follower per bill: the lines point to their bill.
+        # The bill lines carry their commission lines (waas_commission_line_ids): that link
+        # makes the lines settled.
         moves = self.env["account.move"].sudo().with_context(**NO_CHATTER_CONTEXT).create(vals_list)
-        for move, group in zip(moves, groups.values(), strict=True):
-            group.sudo().write({"move_id": move.id})
         return moves.sudo(False)
 
     @api.model
@@ -406,23 +482,23 @@ class WaasCommissionLine(models.Model):
         total = sum(self.mapped("amount"))
         sign = 1 if company.currency_id.compare_amounts(total, 0) >= 0 else -1
         event_labels = dict(self._fields["event"]._description_selection(self.env))
-        buckets = defaultdict(lambda: [0.0, 0])
+        buckets = defaultdict(list)
         for line in self:
-            bucket = buckets[(line.event, line.product_id)]
-            bucket[0] += line.amount
-            bucket[1] += 1
+            buckets[(line.event, line.product_id)].append(line)
         invoice_lines = []
-        for (event, line_product), (amount, count) in buckets.items():
+        for (event, line_product), lines in buckets.items():
+            amount = sum(line.amount for line in lines)
             line_vals = {
                 "product_id": product.id,
                 "name": _(
                     "%(event)s: %(product)s (%(count)s)",
                     event=event_labels[event],
                     product=line_product.display_name or "-",
-                    count=count,
+                    count=len(lines),
                 ),
                 "quantity": 1.0,
                 "price_unit": sign * amount,
+                "waas_commission_line_ids": [Command.set([line.id for line in lines])],
             }
             if account:
                 line_vals["account_id"] = account.id
@@ -439,7 +515,6 @@ class WaasCommissionLine(models.Model):
                 "WaaS commission %(period)s",
                 period=first.period.strftime("%Y-%m"),
             ),
-            "waas_is_commission_bill": True,
             "invoice_line_ids": invoice_lines,
         }
 

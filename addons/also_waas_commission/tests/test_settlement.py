@@ -121,11 +121,12 @@ class TestSettlement(PdfReportMixin, WaasCommissionCommon):
         self.assertEqual(bill.state, "cancel")
         self.assertEqual(set(self.lines_a_oct.mapped("state")), {"to_settle"})
         self.assertFalse(self.lines_a_oct.move_id)
-        with self.assertRaisesRegex(UserError, "settle them again"):
-            bill.button_draft()
         new_bill = self._settle(self.oct_end, resellers=self.reseller)
         self.assertEqual(self.lines_a_oct.move_id, new_bill)
         self.assertNotEqual(new_bill, bill)
+        # The cancelled bill cannot bill them a second time.
+        with self.assertRaisesRegex(UserError, "billed 2 times"):
+            bill.button_draft()
 
     def test_bill_deleted_returns_lines(self):
         self._settle()
