@@ -52,8 +52,9 @@ class AccountMove(models.Model):
         return res
 
     def _waas_commission_lines(self):
+        """The commission lines the lines of these bills bill or reverse."""
         # sudo: the accountant handling the bill may not read the commissions it bills.
-        return self.sudo().line_ids.waas_commission_line_ids
+        return self.sudo().filtered("waas_is_commission_bill").line_ids.waas_commission_line_ids
 
     # ------------------------------------------------------------------ posting
     def _post(self, soft=True):

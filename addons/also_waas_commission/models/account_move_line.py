@@ -32,7 +32,9 @@ class AccountMoveLine(models.Model):
 
     def unlink(self):
         # sudo: whoever removes a bill line may not read the commissions it billed.
-        commission_lines = self.sudo().waas_commission_line_ids
+        commission_lines = (
+            self.sudo().filtered(lambda line: line.move_id.waas_is_commission_bill)
+        ).waas_commission_line_ids
         res = super().unlink()
         commission_lines.exists()._check_billed_once()
         return res

@@ -180,10 +180,12 @@ class WaasCommissionLine(models.Model):
     def _compute_state(self):
         for line in self:
             move = line.move_id
+            if line.state == "cancelled":
+                continue  # until Reset to Settle; no bill may bill it (_check_state_move)
             if move:
                 paid = move.payment_state in ("paid", "in_payment")
                 line.state = "paid" if paid else "settled"
-            elif line.state != "cancelled":
+            else:
                 line.state = "to_settle"
 
     # ------------------------------------------------------------------ billing
@@ -255,8 +257,9 @@ class WaasCommissionLine(models.Model):
             if line.state == "cancelled" and line.move_id:
                 raise ValidationError(
                     _(
-                        "Commission line %(name)s is on vendor bill %(bill)s and cannot be "
-                        "cancelled: cancel the bill first.",
+                        "Commission line %(name)s is cancelled and cannot be on vendor bill "
+                        "%(bill)s: cancel the bill first, or have a Commission Manager reset "
+                        "the line to settle.",
                         name=line.name,
                         bill=line.move_id.display_name,
                     )

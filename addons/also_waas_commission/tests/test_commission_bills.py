@@ -154,6 +154,16 @@ class TestCommissionBills(WaasCommissionCommon):
         self.assertFalse(self._settle())
         self._assert_billed_once()
 
+    def test_cancelled_commission_not_billed_again(self):
+        bill = self._settle_first()
+        bill.button_cancel()
+        line = self.lines[0]
+        line.with_user(self.user_commission).action_cancel()
+        with self._refused("is cancelled and cannot be on vendor bill"):
+            bill.button_draft()
+        self.assertEqual(line.state, "cancelled")
+        self.assertEqual(bill.state, "cancel")
+
     def test_delete_draft(self):
         self._settle_first(post=False).unlink()
         self.assertEqual(set(self.lines.mapped("state")), {"to_settle"})
