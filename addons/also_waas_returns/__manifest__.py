@@ -3,7 +3,7 @@
 {
     "name": "ALSO WaaS Returns",
     "summary": "End-of-contract returns: self-return or secure pickup, certified data wiping",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "development_status": "Beta",
     "category": "Sales/Sales",
     "website": "https://www.also.com",
@@ -23,6 +23,7 @@
         "views/res_partner_views.xml",
         "views/waas_contract_views.xml",
         "views/stock_picking_views.xml",
+        "views/stock_warehouse_views.xml",
         "views/res_config_settings_views.xml",
         "wizards/waas_return_wipe_wizard_views.xml",
         "views/waas_portal_templates.xml",

@@ -8,9 +8,10 @@ from odoo.tools.misc import file_path
 from .common import WaasCommon
 
 
-def _load_migration(version, stage):
-    path = file_path(f"also_waas/migrations/{version}/{stage}-migrate.py")
-    spec = importlib.util.spec_from_file_location(f"also_waas_{stage}_{version}", path)
+def _load_migration(version, stage, module="also_waas"):
+    """The ``{stage}-migrate.py`` script of ``module``'s ``migrations/{version}``."""
+    path = file_path(f"{module}/migrations/{version}/{stage}-migrate.py")
+    spec = importlib.util.spec_from_file_location(f"{module}_{stage}_{version}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -1,20 +1,5 @@
-from odoo import _, api, fields, models
+from odoo import _, fields, models
 from odoo.exceptions import UserError
-
-
-def _find_or_create(model, vals, keys=("name", "usage", "location_id", "company_id")):
-    """The record matching ``vals`` on ``keys`` (archived included: left by an earlier
-    install of this addon, its receipts and their numbering kept), active again; else a new
-    one. A reinstall thus reuses the returns locations and operation type instead of
-    numbering receipts from 1 again."""
-    found = model.with_context(active_test=False).search(
-        [(key, "=", vals[key]) for key in keys], order="id", limit=1
-    )
-    if not found:
-        return model.create(vals)
-    if not found.active:
-        found.active = True
-    return found
 
 
 class ResCompany(models.Model):
@@ -43,23 +28,13 @@ class ResCompany(models.Model):
         help="Days after the expected-by date of a self-return before the devices still "
         "missing are charged to the end customer at their replacement value and marked lost.",
     )
-    waas_return_picking_type_id = fields.Many2one(
-        comodel_name="stock.picking.type",
-        string="Returns Operation Type",
+    waas_return_warehouse_id = fields.Many2one(
+        comodel_name="stock.warehouse",
+        string="Returns Warehouse",
         check_company=True,
-        help="Incoming operation type of the receipts of returned WaaS devices.",
-    )
-    waas_return_location_id = fields.Many2one(
-        comodel_name="stock.location",
-        string="WaaS Returns Location",
-        check_company=True,
-        help="Where returned devices arrive and wait for their data wiping.",
-    )
-    waas_refurbish_location_id = fields.Many2one(
-        comodel_name="stock.location",
-        string="Refurbish Location",
-        check_company=True,
-        help="Where wiped devices go when their return is closed.",
+        help="Warehouse receiving the returned WaaS devices: its WaaS Returns operation type "
+        "and its WaaS Returns and Refurbish locations are used. Empty: the company's first "
+        "warehouse.",
     )
 
     _sql_constraints = [
@@ -70,80 +45,34 @@ class ResCompany(models.Model):
         ),
     ]
 
-    @api.model
-    def _waas_returns_setup_all(self):
-        """At install: set up every company that has a warehouse."""
-        return self.search([])._waas_returns_setup(skip_without_warehouse=True)
-
-    def _waas_returns_setup(self, skip_without_warehouse=False):
-        """Make sure each company has its WaaS returns and refurbish locations and its
-        returns operation type (created once, under the company's first warehouse)."""
-        # sudo: configuration records created once per company; the user confirming a
-        # return (WaaS user) has no Inventory configuration rights.
-        Location = self.env["stock.location"].sudo()
-        PickingType = self.env["stock.picking.type"].sudo()
-        customers = self.env.ref("stock.stock_location_customers")
-        for company in self.sudo():
-            if (
-                company.waas_return_location_id
-                and company.waas_refurbish_location_id
-                and company.waas_return_picking_type_id
-            ):
-                continue
-            warehouse = (
-                self.env["stock.warehouse"]
-                .sudo()
-                .search([("company_id", "=", company.id)], limit=1)
-            )
-            if not warehouse and skip_without_warehouse:
-                continue
-            if not warehouse:
-                raise UserError(
-                    _(
-                        "Company %(company)s has no warehouse: WaaS returns need one to "
-                        "receive the devices.",
-                        company=company.name,
-                    )
+    def _waas_return_warehouse(self):
+        """The warehouse of this company's WaaS returns (the one set in the settings, else
+        the company's first); its returns locations and operation type were made with it
+        (see stock.warehouse)."""
+        self.ensure_one()
+        warehouse = self.waas_return_warehouse_id or self.env["stock.warehouse"].search(
+            [("company_id", "=", self.id)], limit=1
+        )
+        if not warehouse:
+            raise UserError(
+                _(
+                    "Company %(company)s has no warehouse: WaaS returns need one to receive "
+                    "the devices. Create a warehouse (Inventory > Configuration > Warehouses).",
+                    company=self.name,
                 )
-            vals = {}
-            if not company.waas_return_location_id:
-                vals["waas_return_location_id"] = _find_or_create(
-                    Location,
-                    {
-                        "name": _("WaaS Returns"),
-                        "usage": "internal",
-                        "location_id": warehouse.view_location_id.id,
-                        "company_id": company.id,
-                    },
-                ).id
-            if not company.waas_refurbish_location_id:
-                vals["waas_refurbish_location_id"] = _find_or_create(
-                    Location,
-                    {
-                        "name": _("Refurbish"),
-                        "usage": "internal",
-                        "location_id": warehouse.view_location_id.id,
-                        "company_id": company.id,
-                    },
-                ).id
-            if not company.waas_return_picking_type_id:
-                vals["waas_return_picking_type_id"] = _find_or_create(
-                    PickingType,
-                    {
-                        "name": _("WaaS Returns"),
-                        "code": "incoming",
-                        "sequence_code": "WRET",
-                        "company_id": company.id,
-                        "warehouse_id": warehouse.id,
-                        "default_location_src_id": customers.id,
-                        "default_location_dest_id": vals.get(
-                            "waas_return_location_id", company.waas_return_location_id.id
-                        ),
-                        "use_create_lots": False,
-                        "use_existing_lots": True,
-                        "create_backorder": "ask",
-                    },
-                    keys=("code", "sequence_code", "company_id", "warehouse_id"),
-                ).id
-            company.write(vals)
-        return True
+            )
+        if not (
+            warehouse.waas_return_type_id
+            and warehouse.waas_return_loc_id
+            and warehouse.waas_refurbish_loc_id
+        ):
+            raise UserError(
+                _(
+                    "Warehouse %(warehouse)s of company %(company)s has no WaaS returns "
+                    "operation type or locations: update the ALSO WaaS Returns addon to "
+                    "create them.",
+                    warehouse=warehouse.name,
+                    company=self.name,
+                )
+            )
+        return warehouse

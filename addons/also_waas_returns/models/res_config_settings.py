@@ -25,11 +25,7 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.waas_missing_grace_days",
         readonly=False,
     )
-    waas_return_location_id = fields.Many2one(
-        related="company_id.waas_return_location_id",
-        readonly=False,
-    )
-    waas_refurbish_location_id = fields.Many2one(
-        related="company_id.waas_refurbish_location_id",
+    waas_return_warehouse_id = fields.Many2one(
+        related="company_id.waas_return_warehouse_id",
         readonly=False,
     )

@@ -731,22 +731,23 @@ class WaasReturn(models.Model):
     def _create_receipts(self):
         """An incoming transfer per return from the customer into the WaaS returns
         location, one move per device, with the expected serial already filled in."""
-        self.company_id._waas_returns_setup()
+        warehouses = {company: company._waas_return_warehouse() for company in self.company_id}
         vals_list = []
         for ret in self:
             lines = ret.line_ids.filtered(lambda line: not line.received and not line.lost)
             if not lines:
                 continue
             company = ret.company_id
+            warehouse = warehouses[company]
             partner = ret.pickup_address_id if ret.method == "pickup" else ret.partner_id
             src = partner.with_company(company).property_stock_customer or self.env.ref(
                 "stock.stock_location_customers"
             )
             vals = ret._prepare_transfer_vals(
                 lines,
-                company.waas_return_picking_type_id,
+                warehouse.waas_return_type_id,
                 src,
-                company.waas_return_location_id,
+                warehouse.waas_return_loc_id,
             )
             vals.update(
                 partner_id=partner.id,
@@ -981,20 +982,25 @@ class WaasReturn(models.Model):
     def _move_to_refurbish(self):
         """An internal transfer per return of the wiped devices from the WaaS returns
         location to the refurbish location, validated at once."""
-        self.company_id._waas_returns_setup()
         vals_list = []
         for ret in self:
-            company = ret.company_id
             lines = ret.line_ids.filtered(lambda line: line.lot_id and not line.lost)
             if not lines:
                 continue
-            warehouse = company.waas_return_picking_type_id.warehouse_id
+            # The warehouse that received them (the settings may have changed since).
+            received = ret.picking_ids.filtered(
+                lambda p: p.picking_type_code == "incoming" and p.state == "done"
+            )
+            warehouse = (
+                received[-1:].picking_type_id.warehouse_id
+                or ret.company_id._waas_return_warehouse()
+            )
             vals_list.append(
                 ret._prepare_transfer_vals(
                     lines,
                     warehouse.int_type_id,
-                    company.waas_return_location_id,
-                    company.waas_refurbish_location_id,
+                    warehouse.waas_return_loc_id,
+                    warehouse.waas_refurbish_loc_id,
                 )
             )
         if not vals_list:

@@ -5,3 +5,5 @@ from . import test_return_access
 from . import test_portal_returns
 from . import test_guard_returns
 from . import test_missing_devices
+from . import test_return_stock
+from . import test_migrations

@@ -23,7 +23,9 @@ class ReturnsCommon(WaasCommon):
                 "waas_self_return_days": 14,
             }
         )
-        cls.company._waas_returns_setup()
+        # The warehouse receiving the company's returns (its WaaS returns locations and
+        # operation type were made with it).
+        cls.warehouse = cls.company._waas_return_warehouse()
         Partner = cls.env["res.partner"]
         cls.wiper = Partner.create(
             {

@@ -111,7 +111,7 @@ class TestReturnFlow(ReturnsCommon):
         self.assertFalse(ret.fee_move_id, "a self-return costs nothing")
         receipt = self._open_receipt(ret)
         self.assertEqual(receipt.picking_type_code, "incoming")
-        self.assertEqual(receipt.location_dest_id, self.company.waas_return_location_id)
+        self.assertEqual(receipt.location_dest_id, self.warehouse.waas_return_loc_id)
         self.assertEqual(receipt.partner_id, self.customer)
         self.assertEqual(receipt.move_line_ids.lot_id, contract.device_ids.lot_id)
         self._receive(ret)
@@ -123,7 +123,7 @@ class TestReturnFlow(ReturnsCommon):
         quants = self.env["stock.quant"].search(
             [
                 ("lot_id", "in", contract.device_ids.lot_id.ids),
-                ("location_id", "=", self.company.waas_return_location_id.id),
+                ("location_id", "=", self.warehouse.waas_return_loc_id.id),
             ]
         )
         self.assertEqual(sum(quants.mapped("quantity")), 2.0)

@@ -77,11 +77,11 @@ class TestWiping(PdfReportMixin, ReturnsCommon):
         self.assertTrue(ret.date_done)
         refurbish = ret.picking_ids.filtered(lambda p: p.picking_type_code == "internal")
         self.assertEqual(refurbish.state, "done")
-        self.assertEqual(refurbish.location_dest_id, self.company.waas_refurbish_location_id)
+        self.assertEqual(refurbish.location_dest_id, self.warehouse.waas_refurbish_loc_id)
         quants = self.env["stock.quant"].search(
             [("lot_id", "in", ret.line_ids.lot_id.ids), ("quantity", ">", 0)]
         )
-        self.assertEqual(quants.location_id, self.company.waas_refurbish_location_id)
+        self.assertEqual(quants.location_id, self.warehouse.waas_refurbish_loc_id)
         self.assertEqual(sum(quants.mapped("quantity")), 2.0)
         # Closed: the contract may get a new return only for devices still rented.
         with self.assertRefused(UserError, "no rented device left"):
