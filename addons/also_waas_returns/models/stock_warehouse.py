@@ -110,7 +110,8 @@ class StockWarehouse(models.Model):
     # ------------------------------------------------------------------ existing warehouses
     @api.model
     def _waas_returns_setup_all(self):
-        """At install: set up every warehouse (archived ones included)."""
+        """At install, and on an update from a version that kept them on the company: set
+        up every warehouse (archived ones included)."""
         self.with_context(active_test=False).search([])._waas_returns_setup()
         return True
 
@@ -155,7 +156,7 @@ class StockWarehouse(models.Model):
             warehouse._create_missing_locations({})
             for field_name, suffix in WAAS_RETURN_LOCATIONS.items():
                 location = warehouse[field_name]
-                vals = {} if location.active else {"active": True}
+                vals = {"active": True} if warehouse.active and not location.active else {}
                 if not location.barcode:
                     # Taken over from an older version: the barcode it is found by.
                     vals["barcode"] = warehouse._valid_barcode(
