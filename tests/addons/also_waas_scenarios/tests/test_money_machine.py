@@ -205,6 +205,12 @@ class MoneyMachine(RuleBasedStateMachine):
         with self._at_today():
             self.env["waas.commission.line"]._settle(self.today.replace(day=1) - timedelta(days=1))
 
+    @rule(data=st.data())
+    def post_a_commission_bill(self, data):
+        drafts = self._commission_bills([("state", "=", "draft")])
+        if drafts:
+            data.draw(st.sampled_from(drafts), label="bill").action_post()
+
     @rule(data=st.data(), create=st.booleans())
     def reverse_a_commission_bill(self, data, create):
         bills = self._commission_bills(
@@ -311,6 +317,27 @@ class MoneyMachine(RuleBasedStateMachine):
                 self.t.assertFalse(late, f"{contract.name}: invoiced after its end")
             savepoint.rollback()
         self.env.invalidate_all()
+
+    @invariant()
+    def commission_billed_once(self):
+        """What the reseller is billed for (commission bills, draft or posted, minus posted
+        credit notes) is exactly the commission of the lines counted as billed: no line is
+        billed twice, none is billed and counted as to settle."""
+        moves = self.env["account.move"].search(
+            [("waas_is_commission_bill", "=", True), ("state", "!=", "cancel")]
+        )
+        billed = sum(
+            m.amount_untaxed if m.move_type == "in_invoice" else -m.amount_untaxed
+            for m in moves
+            if m.move_type == "in_invoice" or m.state == "posted"
+        )
+        lines = self.env["waas.commission.line"].search([("state", "in", ("settled", "paid"))])
+        currency = self.env.company.currency_id
+        self.t.assertEqual(
+            currency.compare_amounts(billed, sum(lines.mapped("amount"))),
+            0,
+            f"commission bills {billed} != billed commissions {sum(lines.mapped('amount'))}",
+        )
 
 
 @tagged("post_install", "-at_install")
