@@ -90,7 +90,9 @@ class _Chromium:
     def __enter__(self):
         import websocket  # noqa: PLC0415 (installed with Odoo; only needed when printing)
 
-        self.profile = tempfile.TemporaryDirectory(prefix="waas_chromium_")
+        self.profile = tempfile.TemporaryDirectory(
+            prefix="waas_chromium_", ignore_cleanup_errors=True
+        )
         command = [
             self.binary,
             "--headless",
@@ -148,6 +150,13 @@ class _Chromium:
                 self.process.kill()
                 self.process.wait()
         if self.profile:
+            # Chromium's helper processes may still write into the profile for a moment
+            # after the browser process exits: try a few times, then leave it to the system.
+            for _attempt in range(10):
+                shutil.rmtree(self.profile.name, ignore_errors=True)
+                if not os.path.exists(self.profile.name):
+                    break
+                time.sleep(0.1)
             self.profile.cleanup()
 
     def _devtools_address(self):
