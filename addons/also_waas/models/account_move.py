@@ -98,10 +98,17 @@ class AccountMove(models.Model):
         that bill days from the termination date on: cancelling or deleting one of them would
         leave those days billed by nobody. Accounting credits them instead."""
         # sudo: the check reads the contract's termination date, whoever cancels the invoice.
-        counted = self._waas_monthly().sudo().filtered(
-            lambda m: m.state != "cancel"
-            and m.waas_contract_id.date_terminated
-            and (m.waas_period_end or m.waas_period_start) >= m.waas_contract_id.date_terminated
+        counted = (
+            self._waas_monthly()
+            .sudo()
+            .filtered(
+                lambda m: (
+                    m.state != "cancel"
+                    and m.waas_contract_id.date_terminated
+                    and (m.waas_period_end or m.waas_period_start)
+                    >= m.waas_contract_id.date_terminated
+                )
+            )
         )
         if counted:
             raise UserError(
