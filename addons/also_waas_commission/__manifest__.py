@@ -3,7 +3,7 @@
 {
     "name": "ALSO WaaS Commissions",
     "summary": "Reseller commissions on WaaS contracts, settled monthly into vendor bills",
-    "version": "18.0.1.0.1",
+    "version": "18.0.1.1.0",
     "development_status": "Beta",
     "category": "Sales/Sales",
     "website": "https://www.also.com",

@@ -13,6 +13,8 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
+from odoo.addons.also_waas.tests.test_migrations import _load_migration
+
 from .common import WaasCommissionCommon
 
 
@@ -257,3 +259,41 @@ class TestCommissionBills(WaasCommissionCommon):
                 }
             )
         self.assertEqual(other_lines.state, "to_settle")
+
+    # ------------------------------------------------------------------ migration
+    def test_migration_links_bills_settled_before(self):
+        """A bill settled by an older version (lines pointing to the bill only) gets its
+        line-by-line links from the 18.0.1.1.0 migration: reversing it afterwards releases
+        its lines once, as for a new bill."""
+        bill = self._settle_first()
+        self.env.flush_all()
+        self.env.cr.execute(
+            "DELETE FROM waas_commission_line_account_move_line_rel"
+            " WHERE commission_line_id = ANY(%s)",
+            [self.lines.ids],
+        )
+        self.env.invalidate_all()
+        self.assertFalse(self.lines.move_line_ids)
+        self.assertEqual(self.lines.move_id, bill)
+        migration = _load_migration("18.0.1.1.0", "post", module="also_waas_commission")
+        migration.migrate(self.env.cr, False)  # a new install: nothing to link
+        self.env.invalidate_all()
+        self.assertFalse(self.lines.move_line_ids)
+        migration.migrate(self.env.cr, "18.0.1.0.1")
+        self.env.invalidate_all()
+        for line in self.lines:
+            self.assertEqual(len(line.move_line_ids), 1, line.display_name)
+            self.assertEqual(line.move_line_ids.move_id, bill)
+        self.assertEqual(
+            {
+                bill_line: sum(bill_line.waas_commission_line_ids.mapped("amount"))
+                for bill_line in bill.invoice_line_ids
+            },
+            {bill_line: bill_line.price_subtotal for bill_line in bill.invoice_line_ids},
+        )
+        self._assert_billed_once()
+        refund = self._reverse(bill)
+        refund.action_post()
+        self.assertEqual(set(self.lines.mapped("state")), {"to_settle"})
+        self._settle().action_post()
+        self._assert_billed_once()
