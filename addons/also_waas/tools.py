@@ -18,3 +18,16 @@ def create_partial_unique_index(cr, indexname, tablename, expressions, where):
             SQL(where),
         )
     )
+
+
+def waas_wizard_action(name, res_model, context):
+    """The window action that opens the wizard ``res_model`` in a dialog titled ``name``,
+    with ``context`` (its ``default_*`` values)."""
+    return {
+        "type": "ir.actions.act_window",
+        "name": name,
+        "res_model": res_model,
+        "view_mode": "form",
+        "target": "new",
+        "context": context,
+    }

@@ -1,6 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from ..tools import waas_wizard_action
 from .res_partner import PRODUCT_MANAGER_GROUP
 
 WAAS_KINDS = [
@@ -385,14 +386,11 @@ class ProductTemplate(models.Model):
         return True
 
     def _waas_exception_wizard_action(self, mode, name):
-        return {
-            "type": "ir.actions.act_window",
-            "name": name,
-            "res_model": "waas.exception.wizard",
-            "view_mode": "form",
-            "target": "new",
-            "context": {"default_product_tmpl_ids": self.ids, "default_mode": mode},
-        }
+        return waas_wizard_action(
+            name,
+            "waas.exception.wizard",
+            {"default_product_tmpl_ids": self.ids, "default_mode": mode},
+        )
 
     def action_waas_open_request_exception(self):
         """Button "Request Exception" (WaaS User): asks for the reason in a wizard."""

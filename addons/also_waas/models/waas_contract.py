@@ -39,6 +39,7 @@ from odoo import SUPERUSER_ID, Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_date
 
+from ..tools import waas_wizard_action
 from .product_template import WAAS_PRICED_KINDS
 from .waas_pricelist_item import WAAS_TERMS
 
@@ -526,14 +527,11 @@ class WaasContract(models.Model):
         """Button "Terminate": open the early termination wizard."""
         waas_check_group(self.env, "also_waas.group_waas_manager")
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Terminate Contract"),
-            "res_model": "waas.contract.terminate",
-            "view_mode": "form",
-            "target": "new",
-            "context": {"default_contract_id": self.id},
-        }
+        return waas_wizard_action(
+            self.env._("Terminate Contract"),
+            "waas.contract.terminate",
+            {"default_contract_id": self.id},
+        )
 
     def action_view_termination_invoice(self):
         """Smart button "Termination Invoice": open the fee invoice."""
@@ -549,14 +547,11 @@ class WaasContract(models.Model):
         """Button "Renew" (form, or several contracts from the list): open the wizard that
         prepares renewal quotations."""
         waas_check_group(self.env, "also_waas.group_waas_user")
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Renew Contract"),
-            "res_model": "waas.contract.renew",
-            "view_mode": "form",
-            "target": "new",
-            "context": {"default_contract_ids": [Command.set(self.ids)]},
-        }
+        return waas_wizard_action(
+            self.env._("Renew Contract"),
+            "waas.contract.renew",
+            {"default_contract_ids": [Command.set(self.ids)]},
+        )
 
     def action_view_renewals(self):
         """Smart button "Renewals": the contract's renewal history."""
@@ -587,14 +582,11 @@ class WaasContract(models.Model):
         """Button "Upgrade": open the upgrade wizard."""
         waas_check_group(self.env, "also_waas.group_waas_user")
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Upgrade Contract"),
-            "res_model": "waas.contract.upgrade",
-            "view_mode": "form",
-            "target": "new",
-            "context": {"default_contract_id": self.id},
-        }
+        return waas_wizard_action(
+            self.env._("Upgrade Contract"),
+            "waas.contract.upgrade",
+            {"default_contract_id": self.id},
+        )
 
     # ------------------------------------------------------------------ periods
     def _waas_period_start(self, index):

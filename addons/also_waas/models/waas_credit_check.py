@@ -8,6 +8,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import formatLang
 
+from ..tools import waas_wizard_action
+
 CONTROLLER_GROUP = "also_waas.group_waas_credit_controller"
 # Fields only the credit team (or the system) may set.
 DECISION_FIELDS = {"decided_by_id", "decided_on", "valid_until", "rejection_reason"}
@@ -428,14 +430,9 @@ class WaasCreditCheck(models.Model):
         self._waas_check_four_eyes()
         if reason is not None:
             return self._waas_reject(reason)
-        return {
-            "type": "ir.actions.act_window",
-            "name": _("Reject Credit Check"),
-            "res_model": "waas.credit.check.reject",
-            "view_mode": "form",
-            "target": "new",
-            "context": {"default_check_ids": self.ids},
-        }
+        return waas_wizard_action(
+            _("Reject Credit Check"), "waas.credit.check.reject", {"default_check_ids": self.ids}
+        )
 
     def _waas_reject(self, reason):
         self._waas_check_controller()

@@ -5,7 +5,7 @@ from odoo import SUPERUSER_ID, Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 
-from odoo.addons.also_waas.tools import create_partial_unique_index
+from odoo.addons.also_waas.tools import create_partial_unique_index, waas_wizard_action
 
 # A contract has at most one return in these states at a time.
 OPEN_STATES = ("draft", "scheduled", "partial", "received", "wiped")
@@ -934,17 +934,11 @@ class WaasReturn(models.Model):
             raise UserError(
                 _("Return %(name)s has no received device waiting to be wiped.", name=self.name)
             )
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Record Data Wipe"),
-            "res_model": "waas.return.wipe.wizard",
-            "view_mode": "form",
-            "target": "new",
-            "context": {
-                "default_return_id": self.id,
-                "default_line_ids": [Command.set(lines.ids)],
-            },
-        }
+        return waas_wizard_action(
+            self.env._("Record Data Wipe"),
+            "waas.return.wipe.wizard",
+            {"default_return_id": self.id, "default_line_ids": [Command.set(lines.ids)]},
+        )
 
     def action_done(self):
         """Button "Close": every device received and wiped (or lost and charged); the
