@@ -113,26 +113,26 @@ class WaasCustomerPortal(CustomerPortal):
     def _waas_quote_domain(self):
         return [("is_waas", "=", True), ("waas_reseller_id", "=", self._waas_partner().id)]
 
+    @staticmethod
+    def _waas_count(model, domain, allowed=True):
+        """A counter of the portal home: the records of ``model`` the portal user finds
+        under ``domain`` (its portal rules apply); 0 unless ``allowed`` and readable."""
+        Model = request.env[model]
+        return Model.search_count(domain) if allowed and Model.has_access("read") else 0
+
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
-        Contract = request.env["waas.contract"]
-        Order = request.env["sale.order"]
         if "waas_contract_count" in counters:
-            values["waas_contract_count"] = (
-                Contract.search_count(self._waas_contract_domain())
-                if Contract.has_access("read")
-                else 0
+            values["waas_contract_count"] = self._waas_count(
+                "waas.contract", self._waas_contract_domain()
             )
         if "waas_quote_count" in counters:
-            values["waas_quote_count"] = (
-                Order.search_count(self._waas_quote_domain())
-                if self._waas_is_reseller() and Order.has_access("read")
-                else 0
+            values["waas_quote_count"] = self._waas_count(
+                "sale.order", self._waas_quote_domain(), self._waas_is_reseller()
             )
         if "waas_price_count" in counters:
-            Item = request.env["waas.pricelist.item"]
-            values["waas_price_count"] = (
-                Item.search_count([]) if self._waas_is_reseller() and Item.has_access("read") else 0
+            values["waas_price_count"] = self._waas_count(
+                "waas.pricelist.item", [], self._waas_is_reseller()
             )
         return values
 
@@ -149,6 +149,29 @@ class WaasCustomerPortal(CustomerPortal):
     def _waas_reseller_or_404(self):
         if not self._waas_is_reseller():
             raise request.not_found()
+
+    def _waas_page(self, model, domain, url, page, order=None, history=None):
+        """(records, pager): one page of the records of ``model`` under ``domain``,
+        searched AS THE PORTAL USER (its portal rules apply). ``history`` names the session
+        key that the detail pages read for their previous/next buttons."""
+        Model = request.env[model]
+        pager = portal_pager(
+            url=url, total=Model.search_count(domain), page=page, step=self._items_per_page
+        )
+        records = Model.search(
+            domain, order=order, limit=self._items_per_page, offset=pager["offset"]
+        )
+        if history:
+            request.session[history] = records.ids[:100]
+        return records, pager
+
+    def _waas_document_sudo(self, model, record_id, access_token):
+        """The record (sudo) if the user may read it or brings its access token, else None
+        (the detail page then goes back to /my)."""
+        try:
+            return self._document_check_access(model, record_id, access_token=access_token)
+        except (AccessError, MissingError):
+            return None
 
     # ------------------------------------------------------------------ price list
     @http.route("/my/waas/prices", type="http", auth="user", website=True)
@@ -190,16 +213,8 @@ class WaasCustomerPortal(CustomerPortal):
     )
     def portal_my_waas_quotes(self, page=1, **kw):
         self._waas_reseller_or_404()
-        Order = request.env["sale.order"]
-        domain = self._waas_quote_domain()
-        pager = portal_pager(
-            url="/my/waas/quotes",
-            total=Order.search_count(domain),
-            page=page,
-            step=self._items_per_page,
-        )
-        orders = Order.search(
-            domain, order="id desc", limit=self._items_per_page, offset=pager["offset"]
+        orders, pager = self._waas_page(
+            "sale.order", self._waas_quote_domain(), "/my/waas/quotes", page, order="id desc"
         )
         values = self._waas_prepare_layout(
             "waas_quotes",
@@ -622,33 +637,27 @@ class WaasCustomerPortal(CustomerPortal):
         website=True,
     )
     def portal_my_waas_contracts(self, page=1, **kw):
-        Contract = request.env["waas.contract"]
-        domain = self._waas_contract_domain()
-        pager = portal_pager(
-            url="/my/waas/contracts",
-            total=Contract.search_count(domain),
-            page=page,
-            step=self._items_per_page,
+        contracts, pager = self._waas_page(
+            "waas.contract",
+            self._waas_contract_domain(),
+            "/my/waas/contracts",
+            page,
+            history="my_waas_contracts_history",
         )
-        contracts = Contract.search(domain, limit=self._items_per_page, offset=pager["offset"])
-        request.session["my_waas_contracts_history"] = contracts.ids[:100]
         values = self._waas_prepare_layout(
             "waas_contracts",
             # sudo: only the contracts found above under the portal rules, for names.
             contracts=contracts.sudo(),
             pager=pager,
             default_url="/my/waas/contracts",
-            today=fields.Date.context_today(Contract),
+            today=fields.Date.context_today(contracts),
         )
         return request.render("also_waas.portal_my_waas_contracts", values)
 
     @http.route("/my/waas/contracts/<int:contract_id>", type="http", auth="public", website=True)
     def portal_my_waas_contract(self, contract_id, access_token=None, **kw):
-        try:
-            contract_sudo = self._document_check_access(
-                "waas.contract", contract_id, access_token=access_token
-            )
-        except (AccessError, MissingError):
+        contract_sudo = self._waas_document_sudo("waas.contract", contract_id, access_token)
+        if not contract_sudo:
             return request.redirect("/my")
         values = self._waas_prepare_layout(
             "waas_contract",

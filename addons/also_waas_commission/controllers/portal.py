@@ -10,26 +10,21 @@ from datetime import date
 from odoo import _, http
 from odoo.http import content_disposition, request
 
-from odoo.addons.portal.controllers.portal import CustomerPortal
-from odoo.addons.portal.controllers.portal import pager as portal_pager
+from odoo.addons.also_waas.controllers.portal import WaasCustomerPortal
 
 
-class WaasCommissionPortal(CustomerPortal):
+class WaasCommissionPortal(WaasCustomerPortal):
     def _waas_commission_domain(self):
-        return [("reseller_id", "=", request.env.user.commercial_partner_id.id)]
+        return [("reseller_id", "=", self._waas_partner().id)]
 
     def _waas_commission_allowed(self):
-        return bool(request.env.user.commercial_partner_id.waas_is_reseller) and request.env[
-            "waas.commission.line"
-        ].has_access("read")
+        return self._waas_is_reseller() and request.env["waas.commission.line"].has_access("read")
 
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
         if "waas_commission_count" in counters:
-            values["waas_commission_count"] = (
-                request.env["waas.commission.line"].search_count(self._waas_commission_domain())
-                if self._waas_commission_allowed()
-                else 0
+            values["waas_commission_count"] = self._waas_count(
+                "waas.commission.line", self._waas_commission_domain(), self._waas_is_reseller()
             )
         return values
 
@@ -60,18 +55,11 @@ class WaasCommissionPortal(CustomerPortal):
     def portal_my_waas_commissions(self, page=1, **kw):
         if not self._waas_commission_allowed():
             raise request.not_found()
-        Line = request.env["waas.commission.line"]
-        domain = self._waas_commission_domain()
-        pager = portal_pager(
-            url="/my/waas/commissions",
-            total=Line.search_count(domain),
-            page=page,
-            step=self._items_per_page,
+        lines, pager = self._waas_page(
+            "waas.commission.line", self._waas_commission_domain(), "/my/waas/commissions", page
         )
-        lines = Line.search(domain, limit=self._items_per_page, offset=pager["offset"])
-        values = self._prepare_portal_layout_values()
-        values.update(
-            page_name="waas_commissions",
+        values = self._waas_prepare_layout(
+            "waas_commissions",
             # sudo: only the lines found above under the portal rule, to show names.
             lines=lines.sudo(),
             statements=self._waas_statement_rows(),

@@ -14,11 +14,10 @@ import re
 from datetime import timedelta
 
 from odoo import _, fields, http
-from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.http import request
 
-from odoo.addons.portal.controllers.portal import CustomerPortal
-from odoo.addons.portal.controllers.portal import pager as portal_pager
+from odoo.addons.also_waas.controllers.portal import WaasCustomerPortal
 
 from ..models.waas_return import OPEN_STATES
 
@@ -26,21 +25,16 @@ TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 CERTIFICATE_STATES = ("wiped", "done")
 
 
-class WaasReturnPortal(CustomerPortal):
+class WaasReturnPortal(WaasCustomerPortal):
     def _waas_return_domain(self):
-        partner = request.env.user.commercial_partner_id
-        return [
-            "|",
-            ("reseller_id", "=", partner.id),
-            ("partner_id", "child_of", partner.id),
-        ]
+        """The returns of the contracts the user sees: as their reseller or end customer."""
+        return self._waas_contract_domain()
 
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
         if "waas_return_count" in counters:
-            Return = request.env["waas.return"]
-            values["waas_return_count"] = (
-                Return.search_count(self._waas_return_domain()) if Return.has_access("read") else 0
+            values["waas_return_count"] = self._waas_count(
+                "waas.return", self._waas_return_domain()
             )
         return values
 
@@ -52,21 +46,16 @@ class WaasReturnPortal(CustomerPortal):
         website=True,
     )
     def portal_my_waas_returns(self, page=1, **kw):
-        Return = request.env["waas.return"]
-        domain = self._waas_return_domain()
-        pager = portal_pager(
-            url="/my/waas/returns",
-            total=Return.search_count(domain),
-            page=page,
-            step=self._items_per_page,
+        returns, pager = self._waas_page(
+            "waas.return",
+            self._waas_return_domain(),
+            "/my/waas/returns",
+            page,
+            order="id desc",
+            history="my_waas_returns_history",
         )
-        returns = Return.search(
-            domain, order="id desc", limit=self._items_per_page, offset=pager["offset"]
-        )
-        request.session["my_waas_returns_history"] = returns.ids[:100]
-        values = self._prepare_portal_layout_values()
-        values.update(
-            page_name="waas_returns",
+        values = self._waas_prepare_layout(
+            "waas_returns",
             # sudo: only the returns found above under the portal rules, to show names.
             returns=returns.sudo(),
             pager=pager,
@@ -76,15 +65,11 @@ class WaasReturnPortal(CustomerPortal):
 
     @http.route("/my/waas/returns/<int:return_id>", type="http", auth="public", website=True)
     def portal_my_waas_return(self, return_id, access_token=None, message=None, **kw):
-        try:
-            return_sudo = self._document_check_access(
-                "waas.return", return_id, access_token=access_token
-            )
-        except (AccessError, MissingError):
+        return_sudo = self._waas_document_sudo("waas.return", return_id, access_token)
+        if not return_sudo:
             return request.redirect("/my")
-        values = self._prepare_portal_layout_values()
-        values.update(
-            page_name="waas_return",
+        values = self._waas_prepare_layout(
+            "waas_return",
             waas_return=return_sudo,
             message=message,
             certificate_ready=return_sudo.state in CERTIFICATE_STATES,
@@ -99,11 +84,8 @@ class WaasReturnPortal(CustomerPortal):
     )
     def portal_my_waas_return_certificate(self, return_id, access_token=None, download=None):
         """The data-wipe certificate (PDF), once the devices are wiped."""
-        try:
-            return_sudo = self._document_check_access(
-                "waas.return", return_id, access_token=access_token
-            )
-        except (AccessError, MissingError):
+        return_sudo = self._waas_document_sudo("waas.return", return_id, access_token)
+        if not return_sudo:
             return request.redirect("/my")
         if return_sudo.state not in CERTIFICATE_STATES:
             raise request.not_found()
@@ -119,14 +101,8 @@ class WaasReturnPortal(CustomerPortal):
         """(contract (sudo), its draft return (sudo) or empty, open return already
         booked (sudo) or empty) for a contract the portal user may read; 404 otherwise
         or when the contract is neither ending nor ended."""
-        partner = request.env.user.commercial_partner_id
         contract = request.env["waas.contract"].search(
-            [
-                ("id", "=", contract_id),
-                "|",
-                ("reseller_id", "=", partner.id),
-                ("partner_id", "child_of", partner.id),
-            ]
+            [("id", "=", contract_id), *self._waas_contract_domain()]
         )
         if not contract:
             raise request.not_found()
@@ -144,16 +120,15 @@ class WaasReturnPortal(CustomerPortal):
         """Whether the portal user belongs to the contract's end customer (and may accept
         the risk of a self-return), not to its reseller."""
         customer = contract_sudo.partner_id.commercial_partner_id
-        return request.env.user.commercial_partner_id == customer
+        return self._waas_partner() == customer
 
     def _waas_booking_values(self, contract_sudo, post=None, error=None, error_fields=()):
         post = post or {}
         customer = contract_sudo.partner_id.commercial_partner_id
         today = fields.Date.context_today(contract_sudo)
         user_partner = request.env.user.partner_id
-        values = self._prepare_portal_layout_values()
-        values.update(
-            page_name="waas_return_book",
+        values = self._waas_prepare_layout(
+            "waas_return_book",
             contract=contract_sudo,
             customer=customer,
             is_end_customer=self._waas_is_end_customer(contract_sudo),
