@@ -509,39 +509,45 @@ class WaasContract(models.Model):
             licences._waas_trigger_sync()
 
     # ------------------------------------------------------------------ actions
-    def action_view_invoices(self):
-        """Smart button "Invoices": the customer invoices of the contract."""
+    def _waas_view_action(self, xmlid, **values):
+        """The window action ``xmlid`` for internal users, on this contract: ``values``
+        (domain, context, res_id, ...) replace the action's own."""
         waas_check_group(self.env, "base.group_user")
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "account.action_move_out_invoice_type"
-        )
-        action["domain"] = [("waas_contract_id", "=", self.id)]
-        action["context"] = {
-            "default_move_type": "out_invoice",
-            "create": False,
-        }
+        action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
+        action.update(values)
         return action
+
+    def action_view_invoices(self):
+        """Smart button "Invoices": the customer invoices of the contract."""
+        return self._waas_view_action(
+            "account.action_move_out_invoice_type",
+            domain=[("waas_contract_id", "=", self.id)],
+            context={"default_move_type": "out_invoice", "create": False},
+        )
+
+    def _waas_open_wizard(self, group_xmlid, name, res_model):
+        """Open the wizard ``res_model`` on this contract, for users of ``group_xmlid``."""
+        waas_check_group(self.env, group_xmlid)
+        self.ensure_one()
+        return waas_wizard_action(name, res_model, {"default_contract_id": self.id})
 
     def action_waas_terminate(self):
         """Button "Terminate": open the early termination wizard."""
-        waas_check_group(self.env, "also_waas.group_waas_manager")
-        self.ensure_one()
-        return waas_wizard_action(
+        return self._waas_open_wizard(
+            "also_waas.group_waas_manager",
             self.env._("Terminate Contract"),
             "waas.contract.terminate",
-            {"default_contract_id": self.id},
         )
 
     def action_view_termination_invoice(self):
         """Smart button "Termination Invoice": open the fee invoice."""
-        waas_check_group(self.env, "base.group_user")
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("account.action_move_out_invoice")
-        action.update(
-            {"res_id": self.termination_move_id.id, "view_mode": "form", "views": [(False, "form")]}
+        return self._waas_view_action(
+            "account.action_move_out_invoice",
+            res_id=self.termination_move_id.id,
+            view_mode="form",
+            views=[(False, "form")],
         )
-        return action
 
     def action_waas_renew(self):
         """Button "Renew" (form, or several contracts from the list): open the wizard that
@@ -567,25 +573,16 @@ class WaasContract(models.Model):
 
     def action_view_licences(self):
         """Smart button "Licences": the contract's Microsoft 365 subscriptions."""
-        waas_check_group(self.env, "base.group_user")
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("also_waas.waas_licence_action")
-        action.update(
-            {
-                "domain": [("contract_id", "=", self.id)],
-                "context": {"default_contract_id": self.id},
-            }
+        return self._waas_view_action(
+            "also_waas.waas_licence_action",
+            domain=[("contract_id", "=", self.id)],
+            context={"default_contract_id": self.id},
         )
-        return action
 
     def action_waas_upgrade(self):
         """Button "Upgrade": open the upgrade wizard."""
-        waas_check_group(self.env, "also_waas.group_waas_user")
-        self.ensure_one()
-        return waas_wizard_action(
-            self.env._("Upgrade Contract"),
-            "waas.contract.upgrade",
-            {"default_contract_id": self.id},
+        return self._waas_open_wizard(
+            "also_waas.group_waas_user", self.env._("Upgrade Contract"), "waas.contract.upgrade"
         )
 
     # ------------------------------------------------------------------ periods
