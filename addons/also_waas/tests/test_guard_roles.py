@@ -243,34 +243,28 @@ class TestGuardRoles(WaasRpcMixin, HttpCase, WaasPortalCommon):
         self.assertTrue(items)
         as_reseller = Item.with_user(self.portal_reseller_a)
         self.assertEqual(as_reseller.search([("id", "in", items.ids)]), items)
-        self.assertTrue(
+        bundle_tmpl = (
             self.env["product.template"]
             .with_user(self.portal_reseller_a)
             .search([("id", "=", self.bundle.product_tmpl_id.id)])
         )
-        self._rpc(
-            self.user_manager,
-            "res.partner",
-            "write",
-            [self.reseller.id],
-            {"waas_is_reseller": False},
-        )
-        self.env.invalidate_all()
+        self.assertTrue(bundle_tmpl)
+
+        def flag_reseller(flag):
+            self._rpc(
+                self.user_manager,
+                "res.partner",
+                "write",
+                [self.reseller.id],
+                {"waas_is_reseller": flag},
+            )
+            self.env.invalidate_all()
+            return bundle_tmpl.search([("id", "=", self.bundle.product_tmpl_id.id)])
+
+        self.assertFalse(flag_reseller(False))
         self.assertFalse(as_reseller.search([("id", "in", items.ids)]))
-        self.assertFalse(
-            self.env["product.template"]
-            .with_user(self.portal_reseller_a)
-            .search([("id", "=", self.bundle.product_tmpl_id.id)])
-        )
         # And back: flagged again, it sees the price list again.
-        self._rpc(
-            self.user_manager,
-            "res.partner",
-            "write",
-            [self.reseller.id],
-            {"waas_is_reseller": True},
-        )
-        self.env.invalidate_all()
+        self.assertTrue(flag_reseller(True))
         self.assertEqual(as_reseller.search([("id", "in", items.ids)]), items)
 
     def test_contact_moved_to_another_company_follows_its_rules(self):
