@@ -85,6 +85,18 @@ class FakeMarketplace:
         self.thread.start()
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/api/v1"
 
+    @classmethod
+    def start(cls, test_class, **params):
+        """A server for ``test_class`` (stopped by its class cleanup), with the marketplace
+        settings pointed at it: its URL, an API key, automatic mode and ``params``
+        (``also_waas.marketplace_<key>``)."""
+        marketplace = cls()
+        test_class.addClassCleanup(marketplace.stop)
+        params = {"url": marketplace.url, "api_key": "test-key-123", "manual": False, **params}
+        for key, value in params.items():
+            test_class.env["ir.config_parameter"].set_param(f"also_waas.marketplace_{key}", value)
+        return marketplace
+
     @property
     def requests(self):
         return self.server.requests

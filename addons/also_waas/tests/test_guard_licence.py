@@ -15,12 +15,8 @@ class TestGuardLicence(WaasGuardRpcMixin, HttpCase, WaasPortalCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.marketplace = FakeMarketplace()
-        cls.addClassCleanup(cls.marketplace.stop)
+        cls.marketplace = FakeMarketplace.start(cls)
         cls.params = cls.env["ir.config_parameter"]
-        cls.params.set_param("also_waas.marketplace_url", cls.marketplace.url)
-        cls.params.set_param("also_waas.marketplace_api_key", "test-key-123")
-        cls.params.set_param("also_waas.marketplace_manual", False)
         Licence = cls.env["waas.licence"]
         # Another customer's running subscription: what an attacker would point at.
         cls.running = Licence.create(

@@ -16,13 +16,8 @@ class TestLicences(WaasOpsCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.marketplace = FakeMarketplace()
-        cls.addClassCleanup(cls.marketplace.stop)
+        cls.marketplace = FakeMarketplace.start(cls, timeout="10")
         cls.params = cls.env["ir.config_parameter"]
-        cls.params.set_param("also_waas.marketplace_url", cls.marketplace.url)
-        cls.params.set_param("also_waas.marketplace_api_key", "test-key-123")
-        cls.params.set_param("also_waas.marketplace_timeout", "10")
-        cls.params.set_param("also_waas.marketplace_manual", False)
         # Licences already in the database (demo data) stay out of these tests' calls.
         cls.env["waas.licence"].search([("pending_action", "!=", False)]).pending_action = False
 
