@@ -89,3 +89,7 @@ class WaasPortalCommon(WaasCommon):
         match = re.search(r'name="csrf_token" value="([^"]+)"', response.text)
         self.assertTrue(match, f"no csrf_token on {url}")
         return match.group(1)
+
+    def _post_form(self, form_url, post_url, **data):
+        """Post ``data`` to ``post_url`` with the csrf_token of the form on ``form_url``."""
+        return self.url_open(post_url, data={"csrf_token": self._csrf_token(form_url), **data})

@@ -5,6 +5,19 @@ from odoo.tests import Form
 
 from odoo.addons.also_waas.tests.common import WaasCommon
 
+# The booking form of a secure pickup, filled in (without its csrf_token).
+PICKUP_POST = {
+    "method": "pickup",
+    "pickup_date": "2099-01-15",
+    "time_from": "09:00",
+    "time_to": "12:30",
+    "street": "Klantweg 5",
+    "zip": "3011 AB",
+    "city": "Rotterdam",
+    "contact_name": "Piet Balie",
+    "contact_phone": "+31 10 555 0101",
+}
+
 
 class ReturnsCommon(WaasCommon):
     """WaaS fixtures plus what returns need: a pickup fee, wiping companies, and helpers

@@ -11,7 +11,7 @@ from odoo.tools import mute_logger
 from odoo.addons.also_waas.tests.common import WaasRpcMixin
 from odoo.addons.also_waas.tests.common_portal import WaasPortalCommon
 
-from .common import ReturnsCommon
+from .common import PICKUP_POST, ReturnsCommon
 
 GUARDED = "change only through its buttons"
 
@@ -284,15 +284,7 @@ class TestGuardReturns(WaasRpcMixin, HttpCase, WaasPortalCommon, ReturnsCommon):
         page = self.url_open(url).text
         self.assertNotIn('id="waas_accept_risk"', page)
         self.assertIn("o_waas_self_return_end_customer_only", page)
-        token = self._csrf_token(url)
-        response = self.url_open(
-            f"{url}/book",
-            data={
-                "csrf_token": token,
-                "method": "self_return",
-                "accept_risk": "on",
-            },
-        )
+        response = self._post_form(url, f"{url}/book", method="self_return", accept_risk="on")
         self.assertIn("Only Test End Customer NL can accept the risk", response.text)
         open_returns = self.contract_a.waas_return_ids.filtered(lambda r: r.state != "cancel")
         self.assertFalse(open_returns)
@@ -309,15 +301,7 @@ class TestGuardReturns(WaasRpcMixin, HttpCase, WaasPortalCommon, ReturnsCommon):
         self.assertEqual(ret.state, "draft")
         # The end customer accepts it in its own portal.
         self.authenticate("portal_ca", "portal_ca")
-        token = self._csrf_token(url)
-        self.url_open(
-            f"{url}/book",
-            data={
-                "csrf_token": token,
-                "method": "self_return",
-                "accept_risk": "on",
-            },
-        )
+        self._post_form(url, f"{url}/book", method="self_return", accept_risk="on")
         self.assertRecordValues(
             ret,
             [
@@ -398,22 +382,7 @@ class TestGuardReturns(WaasRpcMixin, HttpCase, WaasPortalCommon, ReturnsCommon):
         self.ret.sudo().action_cancel()
         url = f"/my/waas/contracts/{self.contract_a.id}/return"
         self.authenticate("portal_ra", "portal_ra")
-        token = self._csrf_token(url)
-        self.url_open(
-            f"{url}/book",
-            data={
-                "csrf_token": token,
-                "method": "pickup",
-                "pickup_date": "2099-01-15",
-                "time_from": "09:00",
-                "time_to": "12:00",
-                "street": "Klantweg 5",
-                "zip": "3011 AB",
-                "city": "Rotterdam",
-                "contact_name": "Piet Balie",
-                "contact_phone": "+31 10 555 0101",
-            },
-        )
+        self._post_form(url, f"{url}/book", **PICKUP_POST)
         ret = self.contract_a.waas_return_ids.filtered(lambda r: r.state == "scheduled")
         self.assertEqual(ret.user_id, self.logistics, "ALSO's logistics, not the portal user")
         self.assertEqual(ret.fee_move_id.invoice_user_id, self.logistics)

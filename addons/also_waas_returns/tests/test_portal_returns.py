@@ -2,7 +2,7 @@ from odoo.tests import HttpCase, tagged
 
 from odoo.addons.also_waas.tests.common_portal import WaasPortalCommon
 
-from .common import ReturnsCommon
+from .common import PICKUP_POST, ReturnsCommon
 
 
 @tagged("post_install", "-at_install")
@@ -20,20 +20,7 @@ class TestPortalReturns(HttpCase, WaasPortalCommon, ReturnsCommon):
         return f"/my/waas/contracts/{contract.id}/return"
 
     def _pickup_post(self, token, **values):
-        data = {
-            "csrf_token": token,
-            "method": "pickup",
-            "pickup_date": "2099-01-15",
-            "time_from": "09:00",
-            "time_to": "12:30",
-            "street": "Klantweg 5",
-            "zip": "3011 AB",
-            "city": "Rotterdam",
-            "contact_name": "Piet Balie",
-            "contact_phone": "+31 10 555 0101",
-        }
-        data.update(values)
-        return data
+        return {"csrf_token": token, **PICKUP_POST, **values}
 
     def test_reseller_books_pickup(self):
         self.authenticate("portal_ra", "portal_ra")
