@@ -161,66 +161,27 @@ class TestSellout(WaasCommon):
 
     # ------------------------------------------------------------------ rows
     def _expected_hardware(self):
+        """The hardware manufacturer's rows of March (HEADER's columns)."""
+        resellers = {
+            "A": ["Test Reseller A", "NL853746333B01", "TL-RES-0042"],
+            "B": ["Test Reseller B", None, None],
+        }
+        customers = {
+            "NL": ["Test End Customer NL", "NL004495445B01", "NL", "3011 AB"],
+            "BE": ["Test End Customer BE", "BE0477472701", "BE", "1000"],
+        }
+        laptop = ["Test Laptop Bundle", "Test Laptop 14", "TL-14-G1"]
+
+        def march(day):
+            return date(2026, 3, day)
+
         return [
-            # fmt: off
-            [
-                "new",
-                date(2026, 3, 1),
-                "T-SO-001",
-                date(2026, 3, 1),
-                36,
-                "Test Reseller A",
-                "NL853746333B01",
-                "TL-RES-0042",
-                "Test End Customer NL",
-                "NL004495445B01",
-                "NL",
-                "3011 AB",
-                "Test Laptop Bundle",
-                "Test Laptop 14",
-                "TL-14-G1",
-                2,
-                "SN-A1, SN-A2",
-            ],
-            [
-                "renewal",
-                date(2026, 3, 10),
-                "T-SO-002",
-                date(2026, 3, 16),
-                12,
-                "Test Reseller A",
-                "NL853746333B01",
-                "TL-RES-0042",
-                "Test End Customer NL",
-                "NL004495445B01",
-                "NL",
-                "3011 AB",
-                "Test Laptop Bundle",
-                "Test Laptop 14",
-                "TL-14-G1",
-                1,
-                "SN-C1",
-            ],
-            [
-                "new",
-                date(2026, 3, 31),
-                "T-SO-003",
-                date(2026, 3, 31),
-                24,
-                "Test Reseller B",
-                None,
-                None,
-                "Test End Customer BE",
-                "BE0477472701",
-                "BE",
-                "1000",
-                "Test Laptop Bundle",
-                "Test Laptop 14",
-                "TL-14-G1",
-                1,
-                "SN-B1",
-            ],
-            # fmt: on
+            [event, day, so, start, term, *resellers[res], *customers[cust], *laptop, qty, serials]
+            for event, day, so, start, term, res, cust, qty, serials in (
+                ("new", march(1), "T-SO-001", march(1), 36, "A", "NL", 2, "SN-A1, SN-A2"),
+                ("renewal", march(10), "T-SO-002", march(16), 12, "A", "NL", 1, "SN-C1"),
+                ("new", march(31), "T-SO-003", march(31), 24, "B", "BE", 1, "SN-B1"),
+            )
         ]
 
     def test_rows_hardware_xlsx_and_csv(self):
@@ -249,45 +210,17 @@ class TestSellout(WaasCommon):
         that replaces it; its own reseller id; no serials."""
         report = self._report(self.microsoft)
         report.action_generate()
-        rows = [
-            [r[0], r[2], r[7], r[12], r[13], r[14], r[15], r[16]]
-            for r in self._xlsx_rows(report)[1:]
-        ]
+        rows = self._xlsx_rows(report)[1:]
+        # Every row: the bundle that includes the licence, no serial numbers.
+        self.assertEqual({(r[12], r[16]) for r in rows}, {("Test Laptop Bundle", None)})
+        essentials = ["Test Microsoft 365 Business Essentials", "M365-BE"]
+        premium = ["Test Microsoft 365 Business Premium", "M365-BP"]
         self.assertEqual(
-            rows,
+            [[r[0], r[2], r[7], r[13], r[14], r[15]] for r in rows],
             [
-                # fmt: off
-                [
-                    "new",
-                    "T-SO-001",
-                    "MPN-777",
-                    "Test Laptop Bundle",
-                    "Test Microsoft 365 Business Essentials",
-                    "M365-BE",
-                    2,
-                    None,
-                ],
-                [
-                    "renewal",
-                    "T-SO-002",
-                    "MPN-777",
-                    "Test Laptop Bundle",
-                    "Test Microsoft 365 Business Essentials",
-                    "M365-BE",
-                    1,
-                    None,
-                ],
-                [
-                    "new",
-                    "T-SO-003",
-                    None,
-                    "Test Laptop Bundle",
-                    "Test Microsoft 365 Business Premium",
-                    "M365-BP",
-                    1,
-                    None,
-                ],
-                # fmt: on
+                ["new", "T-SO-001", "MPN-777", *essentials, 2],
+                ["renewal", "T-SO-002", "MPN-777", *essentials, 1],
+                ["new", "T-SO-003", None, *premium, 1],
             ],
         )
 
@@ -499,80 +432,21 @@ class TestSellout(WaasCommon):
         reports = Report._cron_monthly_sellout(today=date(2026, 6, 1), companies=self.company)
         self.assertEqual(reports.manufacturer_id, self.manufacturer | self.microsoft)
         may_1, may_20, jan_1 = date(2026, 5, 1), date(2026, 5, 20), date(2027, 1, 1)
-        bundle = "Test Laptop Bundle"
+
+        def event(kind, day, start):
+            return [kind, day, "T-SO-030", start, 12, "Test Laptop Bundle"]
+
+        upgrade, option = event("upgrade", may_1, may_1), event("option", may_1, may_1)
+        renewal = event("renewal", may_20, jan_1)
+        premium = ["Test Microsoft 365 Business Premium", "M365-BP", 1, None]
+        monitors = ["Test Monitor 24", "TM-24", 2, None]
+        laptop = ["Test Laptop 14", "TL-14-G1", 1, None]
         self.assertEqual(
-            self._rows_of(reports, self.microsoft),
-            [
-                # fmt: off
-                [
-                    "upgrade",
-                    may_1,
-                    "T-SO-030",
-                    may_1,
-                    12,
-                    bundle,
-                    "Test Microsoft 365 Business Premium",
-                    "M365-BP",
-                    1,
-                    None,
-                ],
-                [
-                    "renewal",
-                    may_20,
-                    "T-SO-030",
-                    jan_1,
-                    12,
-                    bundle,
-                    "Test Microsoft 365 Business Premium",
-                    "M365-BP",
-                    1,
-                    None,
-                ],
-                # fmt: on
-            ],
+            self._rows_of(reports, self.microsoft), [upgrade + premium, renewal + premium]
         )
         self.assertEqual(
             self._rows_of(reports, self.manufacturer),
-            [
-                # fmt: off
-                [
-                    "option",
-                    may_1,
-                    "T-SO-030",
-                    may_1,
-                    12,
-                    bundle,
-                    "Test Monitor 24",
-                    "TM-24",
-                    2,
-                    None,
-                ],
-                [
-                    "renewal",
-                    may_20,
-                    "T-SO-030",
-                    jan_1,
-                    12,
-                    bundle,
-                    "Test Laptop 14",
-                    "TL-14-G1",
-                    1,
-                    None,
-                ],
-                [
-                    "renewal",
-                    may_20,
-                    "T-SO-030",
-                    jan_1,
-                    12,
-                    bundle,
-                    "Test Monitor 24",
-                    "TM-24",
-                    2,
-                    None,
-                ],
-                # fmt: on
-            ],
+            [option + monitors, renewal + laptop, renewal + monitors],
         )
         # The event column of the CSV file says the same.
         report = reports.filtered(lambda r: r.manufacturer_id == self.manufacturer)
