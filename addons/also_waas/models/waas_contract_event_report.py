@@ -52,42 +52,33 @@ class WaasContractEventReport(models.Model):
         # Built on the contract analysis view: make sure it is there and current.
         self.env["waas.contract.report"].init()
         tools.drop_view_if_exists(self.env.cr, self._table)
-        query = """
+        # The contract's dimensions, the same in every event's row.
+        contract = SQL(
+            """cr.contract_id, cr.name, cr.company_id, cr.currency_id, cr.reseller_id,
+               cr.partner_id, cr.country_id, cr.bundle_tmpl_id, cr.manufacturer_id,
+               cr.term_months, cr.monthly_amount"""
+        )
+        query = SQL(
+            """
             SELECT cr.contract_id * 4 AS id, 'new' AS event, cr.date_start AS date,
-                   cr.contract_id, cr.name, cr.company_id, cr.currency_id,
-                   cr.reseller_id, cr.partner_id, cr.country_id, cr.bundle_tmpl_id,
-                   cr.manufacturer_id, cr.term_months, cr.monthly_amount,
-                   cr.term_months AS months, 1 AS event_count, 1 AS new_count,
+                   %(contract)s, cr.term_months AS months, 1 AS event_count, 1 AS new_count,
                    0 AS renewal_count, 0 AS termination_count, 0 AS expiry_count,
                    0 AS churn_count
               FROM waas_contract_report cr
             UNION ALL
-            SELECT r.id * 4 + 1, 'renewal', r.date,
-                   cr.contract_id, cr.name, cr.company_id, cr.currency_id,
-                   cr.reseller_id, cr.partner_id, cr.country_id, cr.bundle_tmpl_id,
-                   cr.manufacturer_id, cr.term_months, cr.monthly_amount, r.months, 1, 0, 1, 0, 0, 0
+            SELECT r.id * 4 + 1, 'renewal', r.date, %(contract)s, r.months, 1, 0, 1, 0, 0, 0
               FROM waas_contract_renewal r
               JOIN waas_contract_report cr ON cr.contract_id = r.contract_id
             UNION ALL
             SELECT cr.contract_id * 4 + 2, 'termination',
-                   COALESCE(cr.date_terminated, cr.date_end),
-                   cr.contract_id, cr.name, cr.company_id, cr.currency_id,
-                   cr.reseller_id, cr.partner_id, cr.country_id, cr.bundle_tmpl_id,
-                   cr.manufacturer_id, cr.term_months, cr.monthly_amount, 0, 1, 0, 0, 1, 0, 1
+                   COALESCE(cr.date_terminated, cr.date_end), %(contract)s, 0, 1, 0, 0, 1, 0, 1
               FROM waas_contract_report cr
              WHERE cr.state = 'terminated'
             UNION ALL
-            SELECT cr.contract_id * 4 + 3, 'expiry', cr.date_end,
-                   cr.contract_id, cr.name, cr.company_id, cr.currency_id,
-                   cr.reseller_id, cr.partner_id, cr.country_id, cr.bundle_tmpl_id,
-                   cr.manufacturer_id, cr.term_months, cr.monthly_amount, 0, 1, 0, 0, 0, 1, 1
+            SELECT cr.contract_id * 4 + 3, 'expiry', cr.date_end, %(contract)s, 0, 1, 0, 0, 0, 1, 1
               FROM waas_contract_report cr
              WHERE cr.state = 'expired'
-        """
-        self.env.cr.execute(
-            SQL(
-                "CREATE VIEW %s AS (%s)",
-                SQL.identifier(self._table),
-                SQL(query),
-            )
+            """,
+            contract=contract,
         )
+        self.env.cr.execute(SQL("CREATE VIEW %s AS (%s)", SQL.identifier(self._table), query))
