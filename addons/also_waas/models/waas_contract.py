@@ -102,6 +102,14 @@ def waas_check_group(env, group_xmlid):
     )
 
 
+def _fee_line(name, quantity, price_unit, product=None):
+    """Values of one line of an early termination fee invoice."""
+    vals = {"name": name, "quantity": quantity, "price_unit": price_unit}
+    if product:
+        vals["product_id"] = product.id
+    return vals
+
+
 def months_between(date_from, date_to):
     """Whole months from ``date_from`` to ``date_to`` (floor)."""
     delta = relativedelta(date_to, date_from)
@@ -1253,23 +1261,17 @@ class WaasContract(models.Model):
                 whole = [p for p in mine if p[4] == 0 and (p[2] - p[1]).days + 1 >= p[3]]
                 quantity = f"{line.quantity:g}"
                 if whole:
-                    lines.append(
-                        {
-                            "product_id": line.product_id.id,
-                            "name": self.env._(
-                                "Early termination of %(contract)s: %(quantity)s x %(line)s, "
-                                "%(months)s month(s) from %(start)s to %(end)s",
-                                contract=contract.name,
-                                quantity=quantity,
-                                line=line.name,
-                                months=len(whole),
-                                start=format_date(self.env, whole[0][1]),
-                                end=format_date(self.env, whole[-1][2]),
-                            ),
-                            "quantity": len(whole),
-                            "price_unit": line.price_subtotal,
-                        }
+                    name = self.env._(
+                        "Early termination of %(contract)s: %(quantity)s x %(line)s, "
+                        "%(months)s month(s) from %(start)s to %(end)s",
+                        contract=contract.name,
+                        quantity=quantity,
+                        line=line.name,
+                        months=len(whole),
+                        start=format_date(self.env, whole[0][1]),
+                        end=format_date(self.env, whole[-1][2]),
                     )
+                    lines.append(_fee_line(name, len(whole), line.price_subtotal, line.product_id))
                 for start, date_from, date_to, full, before in mine:
                     if (start, date_from, date_to, full, before) in whole:
                         continue
@@ -1279,24 +1281,18 @@ class WaasContract(models.Model):
                     ) - contract._waas_period_amount(line, before, full)
                     if contract.currency_id.is_zero(amount):
                         continue
-                    lines.append(
-                        {
-                            "product_id": line.product_id.id,
-                            "name": self.env._(
-                                "Early termination of %(contract)s: %(quantity)s x %(line)s, "
-                                "%(start)s to %(end)s (pro rata %(days)s/%(full)s days)",
-                                contract=contract.name,
-                                quantity=quantity,
-                                line=line.name,
-                                start=format_date(self.env, date_from),
-                                end=format_date(self.env, date_to),
-                                days=(date_to - date_from).days + 1,
-                                full=full,
-                            ),
-                            "quantity": 1,
-                            "price_unit": amount,
-                        }
+                    name = self.env._(
+                        "Early termination of %(contract)s: %(quantity)s x %(line)s, "
+                        "%(start)s to %(end)s (pro rata %(days)s/%(full)s days)",
+                        contract=contract.name,
+                        quantity=quantity,
+                        line=line.name,
+                        start=format_date(self.env, date_from),
+                        end=format_date(self.env, date_to),
+                        days=(date_to - date_from).days + 1,
+                        full=full,
                     )
+                    lines.append(_fee_line(name, 1, amount, line.product_id))
             expected = sum(
                 contract._waas_period_value(start, end, contract._waas_period_full_days(start))
                 for start, (end, _amount) in live.items()
@@ -1305,17 +1301,12 @@ class WaasContract(models.Model):
                 expected - sum(amount for _end, amount in live.values())
             )
             if not contract.currency_id.is_zero(difference):
-                lines.append(
-                    {
-                        "name": self.env._(
-                            "Early termination of %(contract)s: difference between the "
-                            "contract and its monthly invoices as billed",
-                            contract=contract.name,
-                        ),
-                        "quantity": 1,
-                        "price_unit": difference,
-                    }
+                name = self.env._(
+                    "Early termination of %(contract)s: difference between the "
+                    "contract and its monthly invoices as billed",
+                    contract=contract.name,
                 )
+                lines.append(_fee_line(name, 1, difference))
             result[contract.id] = lines
         return result
 
