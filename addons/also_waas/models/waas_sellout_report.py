@@ -105,9 +105,8 @@ lines AS (
            END
 ),
 items AS (
-    SELECT li.contract_id, li.event, li.renewal_id, li.event_line_id, li.event_date,
-           li.start_date, li.term, li.line_id, li.line_sequence, li.tmpl_id, li.kind,
-           1 AS item_order, bl.sequence AS item_sequence, bl.product_id AS item_id,
+    -- Each of the three kinds of item keeps the columns of its line (``li.*``).
+    SELECT li.*, 1 AS item_order, bl.sequence AS item_sequence, bl.product_id AS item_id,
            li.line_qty * bl.quantity AS quantity, it.waas_manufacturer_id AS manufacturer_id,
            TRUE AS hardware
       FROM lines li
@@ -115,9 +114,7 @@ items AS (
       JOIN product_product ip ON ip.id = bl.product_id
       JOIN product_template it ON it.id = ip.product_tmpl_id
     UNION ALL
-    SELECT li.contract_id, li.event, li.renewal_id, li.event_line_id, li.event_date,
-           li.start_date, li.term, li.line_id, li.line_sequence, li.tmpl_id, li.kind,
-           2, 0, li.waas_included_licence_id, li.line_qty * li.seats,
+    SELECT li.*, 2, 0, li.waas_included_licence_id, li.line_qty * li.seats,
            it.waas_manufacturer_id, FALSE
       FROM lines li
       JOIN product_product ip ON ip.id = li.waas_included_licence_id
@@ -132,9 +129,7 @@ items AS (
                AND upt.waas_replaces_licence_id = li.waas_included_licence_id
            )
     UNION ALL
-    SELECT li.contract_id, li.event, li.renewal_id, li.event_line_id, li.event_date,
-           li.start_date, li.term, li.line_id, li.line_sequence, li.tmpl_id, li.kind,
-           3, 0, li.waas_licence_id, li.line_qty * li.seats,
+    SELECT li.*, 3, 0, li.waas_licence_id, li.line_qty * li.seats,
            it.waas_manufacturer_id, FALSE
       FROM lines li
       JOIN product_product ip ON ip.id = li.waas_licence_id
