@@ -324,8 +324,8 @@ class WaasCustomerPortal(CustomerPortal):
             )
             return request.render("also_waas.portal_my_waas_quote_new", values)
         if existing:
-            return request.redirect(f"/my/waas/quotes/{order.id}?message=existing_customer")
-        return request.redirect(f"/my/waas/quotes/{order.id}")
+            return self._waas_quote_redirect(order.id, "existing_customer")
+        return self._waas_quote_redirect(order.id)
 
     def _waas_existing_customer(self, customer_vals):
         """The customer of this ALSO company with the new end customer's VAT number or
@@ -581,6 +581,14 @@ class WaasCustomerPortal(CustomerPortal):
             raise request.not_found()
         return order.sudo()
 
+    def _waas_quote_redirect(self, order_id, message=None, error=None):
+        """Back to the reseller's quotation page: with a ``message`` key, or with the
+        ``error`` shown there once (kept in the session, never echoed from the URL)."""
+        if error:
+            request.session["waas_portal_error"] = error.args[0]
+        url = f"/my/waas/quotes/{order_id}"
+        return request.redirect(f"{url}?message={message}" if message else url)
+
     @http.route(
         "/my/waas/quotes/<int:order_id>/credit_check",
         type="http",
@@ -597,10 +605,8 @@ class WaasCustomerPortal(CustomerPortal):
             with request.env.cr.savepoint():
                 order_sudo.action_waas_request_credit_check()
         except (UserError, ValidationError) as error:
-            # Shown once on the quotation page (never echoed from the URL).
-            request.session["waas_portal_error"] = error.args[0]
-            return request.redirect(f"/my/waas/quotes/{order_id}")
-        return request.redirect(f"/my/waas/quotes/{order_id}?message=credit_requested")
+            return self._waas_quote_redirect(order_id, error=error)
+        return self._waas_quote_redirect(order_id, "credit_requested")
 
     @http.route(
         "/my/waas/quotes/<int:order_id>/send",
@@ -614,20 +620,19 @@ class WaasCustomerPortal(CustomerPortal):
         customer (follower) finds it in its portal to sign it (CSRF-checked)."""
         order_sudo = self._waas_reseller_quote_sudo(order_id)
         if order_sudo.state != "draft":
-            return request.redirect(f"/my/waas/quotes/{order_id}")
+            return self._waas_quote_redirect(order_id)
         try:
             # The signing link goes to the end customer's own e-mail, never the reseller's.
             order_sudo._waas_check_signing_recipient()
         except UserError as error:
-            request.session["waas_portal_error"] = error.args[0]
-            return request.redirect(f"/my/waas/quotes/{order_id}")
+            return self._waas_quote_redirect(order_id, error=error)
         # sudo: the reseller's own quotation (checked above), portal users cannot write.
         order_sudo.action_quotation_sent()
         # The end customer gets sale's quotation email with its signing link (queued).
         template = request.env.ref("sale.email_template_edi_sale", raise_if_not_found=False)
         if template:
             order_sudo.message_post_with_source(template.sudo(), subtype_xmlid="mail.mt_comment")
-        return request.redirect(f"/my/waas/quotes/{order_id}?message=sent")
+        return self._waas_quote_redirect(order_id, "sent")
 
     # ------------------------------------------------------------------ contracts
     @http.route(
