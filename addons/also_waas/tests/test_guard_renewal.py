@@ -78,6 +78,11 @@ class TestGuardRenewal(WaasRpcMixin, HttpCase, WaasPortalCommon):
     def _renew_url(self, contract=None):
         return f"/my/waas/contracts/{(contract or self.contract).id}/renew"
 
+    def _post_renew(self, token, contract=None, **kwargs):
+        """The portal's *Renew* of 12 months, posted with ``token``."""
+        data = {"csrf_token": token, "extension": "12"} if token else {"extension": "12"}
+        return self.url_open(self._renew_url(contract), data=data, **kwargs)
+
     # ------------------------------------------------------------------ XML-RPC
     def test_waas_user_cannot_extend_over_xmlrpc(self):
         user = self.user_waas
@@ -229,16 +234,10 @@ class TestGuardRenewal(WaasRpcMixin, HttpCase, WaasPortalCommon):
         token = self._csrf_token(self.contract.access_url)
         # Without the CSRF token: refused, nothing created.
         with mute_logger("odoo.http"):
-            response = self.url_open(
-                self._renew_url(), data={"extension": "12"}, allow_redirects=False
-            )
+            response = self._post_renew(None, allow_redirects=False)
         self.assertEqual(response.status_code, 400)
         self.assertFalse(self._renewal_orders())
-        response = self.url_open(
-            self._renew_url(),
-            data={"csrf_token": token, "extension": "12"},
-            allow_redirects=False,
-        )
+        response = self._post_renew(token, allow_redirects=False)
         self.assertEqual(response.status_code, 303)
         order = self._renewal_orders()
         self.assertEqual(len(order), 1)
@@ -302,11 +301,7 @@ class TestGuardRenewal(WaasRpcMixin, HttpCase, WaasPortalCommon):
         self.authenticate("portal_cb", "portal_cb")
         token = self._csrf_token(self.contract_b2.access_url)
         with mute_logger("odoo.http"):
-            response = self.url_open(
-                self._renew_url(),
-                data={"csrf_token": token, "extension": "12"},
-                allow_redirects=False,
-            )
+            response = self._post_renew(token, allow_redirects=False)
         self.assertIn(response.status_code, (403, 404))
         # The reseller of the contract does not renew in the end customer's place.
         self.authenticate("portal_ra", "portal_ra")
@@ -315,11 +310,7 @@ class TestGuardRenewal(WaasRpcMixin, HttpCase, WaasPortalCommon):
         self.assertNotIn("o_waas_renew_form", page.text)
         token = self._csrf_token("/my/waas/quotes/new")
         with mute_logger("odoo.http"):
-            response = self.url_open(
-                self._renew_url(),
-                data={"csrf_token": token, "extension": "12"},
-                allow_redirects=False,
-            )
+            response = self._post_renew(token, allow_redirects=False)
         self.assertIn(response.status_code, (403, 404))
         self.assertFalse(self._renewal_orders())
         self._assert_unchanged()
@@ -330,9 +321,7 @@ class TestGuardRenewal(WaasRpcMixin, HttpCase, WaasPortalCommon):
         page = self.url_open(self.contract_a.access_url)
         self.assertNotIn("o_waas_renew_form", page.text)
         token = self._csrf_token(self.contract.access_url)
-        response = self.url_open(
-            self._renew_url(self.contract_a), data={"csrf_token": token, "extension": "12"}
-        )
+        response = self._post_renew(token, self.contract_a)
         self.assertEqual(response.status_code, 200)
         self.assertIn("o_waas_renewal_error", response.text)
         self.assertIn("not possible", response.text)
