@@ -14,43 +14,25 @@ class TestCommissionAmounts(WaasCommissionCommon):
             term=36,
             products=[(self.bundle, 2), (self.upgrade_premium, 2), (self.option_monitor, 1)],
         )
-        lines = self._lines(contract)
+        # Every line: a new contract's commission of this period, to the reseller.
+        common = {
+            "event": "new",
+            "bundle_id": self.bundle.id,
+            "reseller_id": self.reseller.id,
+            "state": "to_settle",
+            "period": self.this_period,
+            "company_id": self.company.id,
+            "currency_id": self.currency.id,
+        }
         self.assertRecordValues(
-            lines,
+            self._lines(contract),
             [
-                {
-                    "event": "new",
-                    "product_id": self.bundle.id,
-                    "bundle_id": self.bundle.id,
-                    "amount": 360.0,
-                    "reseller_id": self.reseller.id,
-                    "state": "to_settle",
-                    "period": self.this_period,
-                    "company_id": self.company.id,
-                    "currency_id": self.currency.id,
-                },
-                {
-                    "event": "new",
-                    "product_id": self.upgrade_premium.id,
-                    "bundle_id": self.bundle.id,
-                    "amount": 60.0,
-                    "reseller_id": self.reseller.id,
-                    "state": "to_settle",
-                    "period": self.this_period,
-                    "company_id": self.company.id,
-                    "currency_id": self.currency.id,
-                },
-                {
-                    "event": "new",
-                    "product_id": self.option_monitor.id,
-                    "bundle_id": self.bundle.id,
-                    "amount": 15.0,
-                    "reseller_id": self.reseller.id,
-                    "state": "to_settle",
-                    "period": self.this_period,
-                    "company_id": self.company.id,
-                    "currency_id": self.currency.id,
-                },
+                {**common, "product_id": product.id, "amount": amount}
+                for product, amount in (
+                    (self.bundle, 360.0),
+                    (self.upgrade_premium, 60.0),
+                    (self.option_monitor, 15.0),
+                )
             ],
         )
 
