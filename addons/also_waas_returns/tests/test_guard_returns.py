@@ -73,22 +73,11 @@ class TestGuardReturns(WaasRpcMixin, HttpCase, WaasPortalCommon, ReturnsCommon):
         self._assert_fault(
             GUARDED, self.user_manager, "waas.return", "write", [self.ret.id], {"state": "wiped"}
         )
-        self._assert_fault(
-            GUARDED,
-            self.user_waas,
-            "waas.return",
-            "write",
-            [self.ret.id],
+        for vals in (
             {"fee_move_id": False, "line_ids": [(5, 0, 0)]},
-        )
-        self._assert_fault(
-            GUARDED,
-            self.user_waas,
-            "waas.return",
-            "write",
-            [self.ret.id],
             {"risk_ack_date": "2026-01-01 10:00:00"},
-        )
+        ):
+            self._assert_fault(GUARDED, self.user_waas, "waas.return", "write", [self.ret.id], vals)
         self.assertEqual(self._snapshot(self.ret), before)
         self.assertEqual(self.ret.state, "draft")
         # The certificate is still not offered to the end customer.
