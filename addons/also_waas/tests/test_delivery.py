@@ -59,6 +59,28 @@ class TestDelivery(WaasCommon):
             )
         return lots
 
+    def _pick(self, move, lots):
+        """Pick ``lots`` (one unit each) on ``move``."""
+        move.write(
+            {
+                "move_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": move.product_id.id,
+                            "product_uom_id": move.product_uom.id,
+                            "lot_id": lot.id,
+                            "quantity": 1,
+                            "location_id": move.location_id.id,
+                            "location_dest_id": move.location_dest_id.id,
+                            "picking_id": move.picking_id.id,
+                        }
+                    )
+                    for lot in lots
+                ],
+                "picked": True,
+            }
+        )
+
     def _validate_with_serials(self, picking):
         """Validate ``picking``, one new serial per unit; returns the serials."""
         all_lots = self.env["stock.lot"]
@@ -66,25 +88,7 @@ class TestDelivery(WaasCommon):
             lots = self._serials(move.product_id, int(move.product_uom_qty))
             all_lots |= lots
             move.move_line_ids.unlink()
-            move.write(
-                {
-                    "move_line_ids": [
-                        Command.create(
-                            {
-                                "product_id": move.product_id.id,
-                                "product_uom_id": move.product_uom.id,
-                                "lot_id": lot.id,
-                                "quantity": 1,
-                                "location_id": move.location_id.id,
-                                "location_dest_id": move.location_dest_id.id,
-                                "picking_id": picking.id,
-                            }
-                        )
-                        for lot in lots
-                    ],
-                    "picked": True,
-                }
-            )
+            self._pick(move, lots)
         picking.button_validate()
         self.assertEqual(picking.state, "done")
         return all_lots
@@ -192,24 +196,7 @@ class TestDelivery(WaasCommon):
         picking = order.picking_ids
         move = picking.move_ids
         lot = self._serials(self.laptop, 1)
-        move.write(
-            {
-                "move_line_ids": [
-                    Command.create(
-                        {
-                            "product_id": self.laptop.id,
-                            "product_uom_id": move.product_uom.id,
-                            "lot_id": lot.id,
-                            "quantity": 1,
-                            "location_id": move.location_id.id,
-                            "location_dest_id": move.location_dest_id.id,
-                            "picking_id": picking.id,
-                        }
-                    )
-                ],
-                "picked": True,
-            }
-        )
+        self._pick(move, lot)
         picking.with_context(cancel_backorder=False)._action_done()
         self.assertEqual(contract.device_ids.lot_id, lot)
         backorder = order.picking_ids - picking
