@@ -3,7 +3,7 @@
 {
     "name": "ALSO WaaS Returns",
     "summary": "End-of-contract returns: self-return or secure pickup, certified data wiping",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "development_status": "Beta",
     "category": "Sales/Sales",
     "website": "https://www.also.com",

@@ -4,6 +4,7 @@ from . import res_partner
 from . import account_move
 from . import stock_move
 from . import stock_picking
+from . import stock_rule
 from . import stock_warehouse
 from . import stock_move_line
 from . import waas_contract

@@ -47,8 +47,8 @@ class ResCompany(models.Model):
 
     def _waas_return_warehouse(self):
         """The warehouse of this company's WaaS returns (the one set in the settings, else
-        the company's first); its returns locations and operation type were made with it
-        (see stock.warehouse)."""
+        the company's first); its returns locations, operation type and route were made
+        with it (see stock.warehouse)."""
         self.ensure_one()
         warehouse = self.waas_return_warehouse_id or self.env["stock.warehouse"].search(
             [("company_id", "=", self.id)], limit=1
@@ -65,12 +65,13 @@ class ResCompany(models.Model):
             warehouse.waas_return_type_id
             and warehouse.waas_return_loc_id
             and warehouse.waas_refurbish_loc_id
+            and warehouse.waas_return_route_id
         ):
             raise UserError(
                 _(
                     "Warehouse %(warehouse)s of company %(company)s has no WaaS returns "
-                    "operation type or locations: update the ALSO WaaS Returns addon to "
-                    "create them.",
+                    "operation type, locations or route: update the ALSO WaaS Returns addon "
+                    "to create them.",
                     warehouse=warehouse.name,
                     company=self.name,
                 )

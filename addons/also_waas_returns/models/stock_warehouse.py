@@ -5,16 +5,21 @@ WAAS_RETURN_LOCATIONS = {
     "waas_return_loc_id": "WAASRET",
     "waas_refurbish_loc_id": "REFURB",
 }
+# Key of the WaaS returns route's rules in get_rules_dict().
+WAAS_RETURN_ROUTING = "waas_return"
 # Context key: only the WaaS returns records of existing warehouses are set up (install and
-# migration), the warehouse's own operation types are left as they are.
+# migration), the warehouse's own operation types and routes are left as they are.
 SETUP_CONTEXT = "waas_returns_setup"
 
 
 class StockWarehouse(models.Model):
-    """Every warehouse has its WaaS returns location, refurbish location and "WaaS Returns"
-    incoming operation type, made by the warehouse's own hooks (as for its other
-    locations and operation types): when it is created, and for the warehouses that
-    exist when the addon is installed or updated from an older version."""
+    """Every warehouse has its WaaS returns location, refurbish location, "WaaS Returns"
+    incoming operation type and "WaaS Returns" route, made by the warehouse's own hooks
+    (as for its other locations, operation types and routes): when it is created, and
+    for the warehouses that exist when the addon is installed or updated from an older
+    version. The route's rules bring a returned device from the customer into the WaaS
+    returns location (the receipt) and from there into the refurbish location (once
+    wiped): a return runs procurements along it (waas.return)."""
 
     _inherit = "stock.warehouse"
 
@@ -35,6 +40,15 @@ class StockWarehouse(models.Model):
         string="WaaS Returns Type",
         check_company=True,
         help="Incoming operation type of the receipts of returned WaaS devices.",
+    )
+    waas_return_route_id = fields.Many2one(
+        comodel_name="stock.route",
+        string="WaaS Returns Route",
+        ondelete="restrict",
+        copy=False,
+        check_company=True,
+        help="Route of the returned WaaS devices: from the customer into the WaaS returns "
+        "location, then into the refurbish location.",
     )
 
     # ------------------------------------------------------------------ warehouse hooks
@@ -96,6 +110,56 @@ class StockWarehouse(models.Model):
         res.update(ours)
         return res
 
+    def _get_routes_values(self):
+        ours = {
+            "waas_return_route_id": {
+                "routing_key": WAAS_RETURN_ROUTING,
+                "route_update_values": {
+                    "name": self._format_routename(_("WaaS Returns")),
+                    "active": self.active,
+                },
+                "route_create_values": {
+                    "product_selectable": False,
+                    "product_categ_selectable": False,
+                    "warehouse_selectable": True,
+                    "company_id": self.company_id.id,
+                    "sequence": 100,
+                },
+                "rules_values": {
+                    "active": True,
+                    # Each step moves what is there (no chaining): the receipt is made when
+                    # the return is confirmed, the refurbish move when it is closed.
+                    "procure_method": "make_to_stock",
+                    "location_dest_from_rule": True,
+                },
+            }
+        }
+        if self.env.context.get(SETUP_CONTEXT):
+            return ours
+        res = super()._get_routes_values()
+        res.update(ours)
+        return res
+
+    def get_rules_dict(self):
+        res = super().get_rules_dict()
+        customer_loc, __ = self._get_partner_locations()
+        for warehouse in self:
+            res[warehouse.id][WAAS_RETURN_ROUTING] = [
+                self.Routing(
+                    customer_loc,
+                    warehouse.waas_return_loc_id,
+                    warehouse.waas_return_type_id,
+                    "pull",
+                ),
+                self.Routing(
+                    warehouse.waas_return_loc_id,
+                    warehouse.waas_refurbish_loc_id,
+                    warehouse.int_type_id,
+                    "pull",
+                ),
+            ]
+        return res
+
     def _update_name_and_code(self, new_name=False, new_code=False):
         # Positional: the overrides of mrp and purchase_stock name them name and code.
         res = super()._update_name_and_code(new_name, new_code)
@@ -116,12 +180,14 @@ class StockWarehouse(models.Model):
         return True
 
     def _waas_returns_setup(self):
-        """Give these existing warehouses the WaaS returns locations and operation type
-        they lack, as a new warehouse gets them. Records left by an earlier install of
-        the addon are taken over (the locations by their barcode, the operation type by
-        its sequence code), so that a reinstall keeps their numbering."""
+        """Give these existing warehouses the WaaS returns locations, operation type and
+        route they lack, as a new warehouse gets them. Records left by an earlier install
+        of the addon are taken over (the locations by their barcode, the operation type by
+        its sequence code, the route by its rules' operation type), so that a reinstall
+        keeps their numbering and makes no second route."""
         Location = self.env["stock.location"].with_context(active_test=False)
         PickingType = self.env["stock.picking.type"].with_context(active_test=False)
+        Route = self.env["stock.route"].with_context(active_test=False)
         for warehouse in self.with_context(active_test=False, **{SETUP_CONTEXT: True}):
             code = warehouse.code.replace(" ", "").upper()
             adopted = {}
@@ -167,4 +233,18 @@ class StockWarehouse(models.Model):
             new_types = warehouse._create_or_update_sequences_and_picking_types()
             if new_types:
                 warehouse.write(new_types)
+            if not warehouse.waas_return_route_id:
+                route = Route.search(
+                    [
+                        ("rule_ids.picking_type_id", "=", warehouse.waas_return_type_id.id),
+                        ("company_id", "=", warehouse.company_id.id),
+                    ],
+                    order="id",
+                    limit=1,
+                )
+                if route:
+                    warehouse.waas_return_route_id = route
+            # What stock does for a new warehouse: the route and its rules (an existing
+            # route is renamed and its rules brought up to date).
+            warehouse.write(warehouse._create_or_update_route())
         return True

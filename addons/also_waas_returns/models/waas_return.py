@@ -57,6 +57,7 @@ class WaasReturn(models.Model):
             "risk_ack_mode",
             "date_done",
             "picking_ids",
+            "procurement_group_id",
         }
     )
 
@@ -212,6 +213,13 @@ class WaasReturn(models.Model):
         comodel_name="stock.picking", inverse_name="waas_return_id", string="Transfers"
     )
     picking_count = fields.Integer(compute="_compute_picking_count", string="Transfer Count")
+    procurement_group_id = fields.Many2one(
+        comodel_name="procurement.group",
+        readonly=True,
+        copy=False,
+        help="Groups the transfers of the return's devices (its receipts and the move to "
+        "refurbishing), run along the WaaS Returns route of the warehouse.",
+    )
     date_done = fields.Datetime(string="Closed On", readonly=True, copy=False)
     # ------------------------------------------------------------------ progress
     device_count = fields.Integer(compute="_compute_progress")
@@ -728,88 +736,89 @@ class WaasReturn(models.Model):
             move[link].sudo()[move_field] = move
         return moves
 
-    def _create_receipts(self):
-        """An incoming transfer per return from the customer into the WaaS returns
-        location, one move per device, with the expected serial already filled in."""
-        warehouses = {company: company._waas_return_warehouse() for company in self.company_id}
-        vals_list = []
-        for ret in self:
-            lines = ret.line_ids.filtered(lambda line: not line.received and not line.lost)
-            if not lines:
-                continue
-            company = ret.company_id
-            warehouse = warehouses[company]
-            partner = ret.pickup_address_id if ret.method == "pickup" else ret.partner_id
-            src = partner.with_company(company).property_stock_customer or self.env.ref(
-                "stock.stock_location_customers"
-            )
-            vals = ret._prepare_transfer_vals(
-                lines,
-                warehouse.waas_return_type_id,
-                src,
-                warehouse.waas_return_loc_id,
-            )
-            vals.update(
-                partner_id=partner.id,
-                scheduled_date=ret.pickup_date or ret.expected_date or fields.Date.today(),
-            )
-            vals_list.append(vals)
-        pickings = self._create_transfers(vals_list)
-        pickings.action_confirm()
-        return pickings
-
-    def _prepare_transfer_vals(self, lines, picking_type, src, dest):
-        """Values of a transfer of ``lines``' devices, one move per device."""
+    # ------------------------------------------------------------------ stock
+    def _prepare_procurement_group_vals(self):
         self.ensure_one()
-        company = self.company_id
-        return {
-            "picking_type_id": picking_type.id,
-            "location_id": src.id,
-            "location_dest_id": dest.id,
-            "origin": self.name,
-            "company_id": company.id,
-            "waas_return_id": self.id,
-            "move_ids": [
-                Command.create(
-                    {
-                        "name": line.product_id.display_name,
-                        "product_id": line.product_id.id,
-                        "product_uom": line.product_id.uom_id.id,
-                        "product_uom_qty": 1.0,
-                        "location_id": src.id,
-                        "location_dest_id": dest.id,
-                        "company_id": company.id,
-                        "waas_return_line_id": line.id,
-                    }
-                )
-                for line in lines
-            ],
-        }
+        return {"name": self.name, "move_type": "direct", "partner_id": self._receipt_partner().id}
 
-    def _create_transfers(self, vals_list):
-        """Create the transfers, then one detailed operation per move with the device's
-        serial (before confirmation, so that nothing else is reserved or suggested)."""
-        # sudo: WaaS users have no Inventory rights; the transfers are the logistics
-        # consequence of their confirmation, processed later by the warehouse.
-        pickings = self.env["stock.picking"].sudo().create(vals_list)
-        moves = pickings.move_ids.filtered("waas_return_line_id.lot_id")
-        self.env["stock.move.line"].sudo().create(
-            [
-                {
-                    "picking_id": move.picking_id.id,
-                    "move_id": move.id,
-                    "product_id": move.product_id.id,
-                    "lot_id": move.waas_return_line_id.lot_id.id,
-                    "quantity": 1.0,
-                    "product_uom_id": move.product_uom.id,
-                    "location_id": move.location_id.id,
-                    "location_dest_id": move.location_dest_id.id,
-                    "company_id": move.company_id.id,
-                }
-                for move in moves
-            ]
+    def _receipt_partner(self):
+        """Who hands the devices over: the pickup address, or the end customer."""
+        self.ensure_one()
+        return self.pickup_address_id if self.method == "pickup" else self.partner_id
+
+    def _prepare_procurement(self, line, warehouse, location, date_planned):
+        """The procurement of return line ``line``'s device into ``location`` along the
+        WaaS Returns route of ``warehouse`` (one move per device, linked to its line)."""
+        self.ensure_one()
+        product = line.product_id
+        return self.env["procurement.group"].Procurement(
+            product,
+            1.0,
+            product.uom_id,
+            location,
+            product.display_name,
+            self.name,
+            self.company_id,
+            {
+                "group_id": self.procurement_group_id,
+                "route_ids": warehouse.waas_return_route_id,
+                "warehouse_id": warehouse,
+                "date_planned": date_planned,
+                "waas_return_line_id": line.id,
+            },
         )
-        return pickings
+
+    def _run_procurements(self, procurements):
+        """Run ``procurements`` (of these returns' devices, see ``_prepare_procurement``)
+        and return the transfers they made."""
+        # sudo: WaaS users have no Inventory rights; the transfers are the logistics
+        # consequence of the return's actions, processed by the warehouse.
+        rets = self.sudo()
+        before = rets.picking_ids
+        self.env["procurement.group"].sudo().run(procurements)
+        rets.invalidate_recordset(["picking_ids"])
+        return rets.picking_ids - before
+
+    def _set_procurement_group(self):
+        """Each return gets its procurement group (once): its transfers are grouped by it.
+        The group's partner follows a rescheduled pickup's address for the next receipt."""
+        # sudo: see _run_procurements.
+        rets = self.sudo()
+        for ret in rets.filtered("procurement_group_id"):
+            partner = ret._receipt_partner()
+            if ret.procurement_group_id.partner_id != partner:
+                ret.procurement_group_id.partner_id = partner
+        new = rets.filtered(lambda r: not r.procurement_group_id)
+        groups = (
+            self.env["procurement.group"]
+            .sudo()
+            .create([ret._prepare_procurement_group_vals() for ret in new])
+        )
+        for ret, group in zip(new, groups, strict=True):
+            ret.procurement_group_id = group
+
+    def _create_receipts(self):
+        """A receipt per return from the customer into the WaaS returns location, run
+        along the WaaS Returns route: one move per device still expected, with the
+        expected serial already filled in (stock.move)."""
+        expected = self.line_ids.filtered(lambda line: not line.received and not line.lost)
+        rets = expected.return_id
+        rets._set_procurement_group()
+        warehouses = {company: company._waas_return_warehouse() for company in rets.company_id}
+        procurements = []
+        for line in expected:
+            ret = line.return_id
+            warehouse = warehouses[ret.company_id]
+            date = ret.pickup_date or ret.expected_date or fields.Date.today()
+            procurements.append(
+                ret._prepare_procurement(
+                    line,
+                    warehouse,
+                    warehouse.waas_return_loc_id,
+                    fields.Datetime.to_datetime(date),
+                )
+            )
+        return rets._run_procurements(procurements)
 
     def _process_receipts(self):
         """Called when receipts of these returns are done or cancelled: mark the received
@@ -900,7 +909,7 @@ class WaasReturn(models.Model):
             lambda p: p.picking_type_code == "incoming" and p.state not in ("done", "cancel")
         )
         if open_receipts:
-            # sudo: see _create_receipts.
+            # sudo: see _run_procurements.
             open_receipts.sudo().action_cancel()
         # sudo: the guarded fields (missing devices, state) are written by this action,
         # after the group and state checks above.
@@ -974,14 +983,17 @@ class WaasReturn(models.Model):
         self.write({"state": "done", "date_done": fields.Datetime.now()})
 
     def _move_to_refurbish(self):
-        """An internal transfer per return of the wiped devices from the WaaS returns
-        location to the refurbish location, validated at once."""
-        vals_list = []
-        for ret in self:
-            lines = ret.line_ids.filtered(lambda line: line.lot_id and not line.lost)
-            if not lines:
-                continue
-            # The warehouse that received them (the settings may have changed since).
+        """The wiped devices move from the WaaS returns location to the refurbish location
+        along the WaaS Returns route of the warehouse that received them (the settings may
+        have changed since): one internal transfer per return, validated at once."""
+        lines = self.line_ids.filtered(lambda line: line.lot_id and not line.lost)
+        rets = lines.return_id
+        if not rets:
+            return self.env["stock.picking"]
+        rets._set_procurement_group()
+        procurements = []
+        now = fields.Datetime.now()
+        for ret, ret_lines in lines.grouped("return_id").items():
             received = ret.picking_ids.filtered(
                 lambda p: p.picking_type_code == "incoming" and p.state == "done"
             )
@@ -989,20 +1001,31 @@ class WaasReturn(models.Model):
                 received[-1:].picking_type_id.warehouse_id
                 or ret.company_id._waas_return_warehouse()
             )
-            vals_list.append(
-                ret._prepare_transfer_vals(
-                    lines,
-                    warehouse.int_type_id,
-                    warehouse.waas_return_loc_id,
-                    warehouse.waas_refurbish_loc_id,
-                )
+            procurements += [
+                ret._prepare_procurement(line, warehouse, warehouse.waas_refurbish_loc_id, now)
+                for line in ret_lines
+            ]
+        pickings = rets._run_procurements(procurements)
+        moves = pickings.move_ids
+        moves._action_assign()
+        ready = moves.filtered(lambda m: m.state == "assigned")
+        ready.picked = True
+        # A device no longer in the WaaS returns location stays in an open transfer (a
+        # backorder when others could go) for the warehouse, with a to-do for logistics.
+        ready.picking_id._action_done()
+        waiting = (moves - ready).grouped(lambda m: m.waas_return_line_id.return_id)
+        notes = {}
+        for ret, ret_moves in waiting.items():
+            notes[ret.id] = _(
+                "Devices %(serials)s are not in %(location)s: their move to refurbishing "
+                "waits in an open transfer of the warehouse.",
+                serials=", ".join(ret_moves.waas_return_line_id.lot_id.mapped("name")),
+                location=", ".join(ret_moves.location_id.mapped("display_name")),
             )
-        if not vals_list:
-            return self.env["stock.picking"]
-        pickings = self._create_transfers(vals_list)
-        pickings.action_confirm()
-        pickings.move_ids.picked = True
-        pickings._action_done()
+            ret.message_post(body=notes[ret.id])
+        self.browse([ret.id for ret in waiting])._create_activities(
+            _("Devices not moved to refurbishing"), notes, logistics=True
+        )
         return pickings
 
     def action_cancel(self):
@@ -1023,7 +1046,7 @@ class WaasReturn(models.Model):
         self.sudo().write({"state": "cancel"})
         open_pickings = self.picking_ids.filtered(lambda p: p.state not in ("done", "cancel"))
         if open_pickings:
-            # sudo: see _create_receipts.
+            # sudo: see _run_procurements.
             open_pickings.sudo().action_cancel()
         for ret in self.filtered("fee_move_id"):
             ret.message_post(

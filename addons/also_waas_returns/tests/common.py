@@ -117,6 +117,13 @@ class ReturnsCommon(WaasCommon):
         with self.assertRaisesRegex(exception, regex), self.env.cr.savepoint():
             yield
 
+    def _stock_config_count(self):
+        """How many locations, operation types and routes exist (archived included)."""
+        return tuple(
+            self.env[model].with_context(active_test=False).search_count([])
+            for model in ("stock.location", "stock.picking.type", "stock.route")
+        )
+
     def _open_receipt(self, ret):
         return ret.picking_ids.filtered(
             lambda p: p.picking_type_code == "incoming" and p.state not in ("done", "cancel")

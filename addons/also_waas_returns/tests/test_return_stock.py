@@ -1,6 +1,7 @@
-"""Returns stock is set up by the warehouse, as stock sets up its own locations and
-operation types: a warehouse gets its WaaS Returns and Refurbish locations and its
-"WaaS Returns" operation type when it is created, and a return only uses them."""
+"""Returns stock is set up by the warehouse, as stock sets up its own locations,
+operation types and routes: a warehouse gets its WaaS Returns and Refurbish locations,
+its "WaaS Returns" operation type and its "WaaS Returns" route when it is created, and a
+return only runs procurements along that route."""
 
 from odoo import Command
 from odoo.exceptions import UserError
@@ -12,13 +13,6 @@ from .common import ReturnsCommon
 @tagged("post_install", "-at_install")
 class TestReturnStock(ReturnsCommon):
     # ------------------------------------------------------------------ helpers
-    def _stock_config_count(self):
-        """How many locations and operation types exist (archived included)."""
-        return tuple(
-            self.env[model].with_context(active_test=False).search_count([])
-            for model in ("stock.location", "stock.picking.type")
-        )
-
     def _assert_returns_setup(self, warehouse):
         returns = warehouse.waas_return_loc_id
         refurbish = warehouse.waas_refurbish_loc_id
@@ -34,6 +28,25 @@ class TestReturnStock(ReturnsCommon):
         self.assertEqual(picking_type.default_location_dest_id, returns)
         self.assertEqual(picking_type.sequence_code, "WRET")
         self.assertEqual(picking_type.sequence_id.prefix, f"{warehouse.code}/WRET/")
+        route = warehouse.waas_return_route_id
+        self.assertIn(route, warehouse.route_ids)
+        self.assertEqual(route.company_id, warehouse.company_id)
+        self.assertEqual(route.name, f"{warehouse.name}: WaaS Returns")
+        self.assertFalse(route.product_selectable)
+        customers = self.env.ref("stock.stock_location_customers")
+        self.assertEqual(
+            {
+                (rule.location_src_id, rule.location_dest_id, rule.picking_type_id)
+                for rule in route.rule_ids
+            },
+            {
+                (customers, returns, picking_type),
+                (returns, refurbish, warehouse.int_type_id),
+            },
+        )
+        self.assertEqual(set(route.rule_ids.mapped("action")), {"pull"})
+        self.assertEqual(set(route.rule_ids.mapped("procure_method")), {"make_to_stock"})
+        self.assertEqual(route.rule_ids.warehouse_id, warehouse)
 
     # ------------------------------------------------------------------ warehouses
     def test_installed_warehouse_is_set_up(self):
@@ -52,9 +65,80 @@ class TestReturnStock(ReturnsCommon):
         # A new code renumbers its receipts, as the warehouse's other operation types.
         warehouse.code = "TRX"
         self.assertEqual(warehouse.waas_return_type_id.sequence_id.prefix, "TRX/WRET/")
-        # Archived with its warehouse.
+        # Renamed with its warehouse, as its other routes.
+        warehouse.name = "Test Returns Depot"
+        self.assertEqual(warehouse.waas_return_route_id.name, "Test Returns Depot: WaaS Returns")
+        # Archived with its warehouse, and back.
         warehouse.active = False
         self.assertFalse(warehouse.waas_return_type_id.active)
+        self.assertFalse(warehouse.waas_return_route_id.active)
+        warehouse.active = True
+        self._assert_returns_setup(warehouse)
+        self.assertTrue(warehouse.waas_return_route_id.active)
+        self.assertTrue(all(warehouse.waas_return_route_id.rule_ids.mapped("active")))
+
+    # ------------------------------------------------------------------ procurement
+    def test_receipt_and_refurbish_run_along_the_route(self):
+        """A return's transfers are made by procurements along the warehouse's route, in
+        the return's own procurement group: one move per device, linked to its line."""
+        route = self.warehouse.waas_return_route_id
+        by_destination = {rule.location_dest_id: rule for rule in route.rule_ids}
+        receive_rule = by_destination[self.warehouse.waas_return_loc_id]
+        refurbish_rule = by_destination[self.warehouse.waas_refurbish_loc_id]
+        ret = self._confirm_self_return(self._ended_contract(devices=2).waas_return_ids)
+        group = ret.procurement_group_id
+        self.assertTrue(group)
+        self.assertEqual(group.partner_id, self.customer)
+        receipt = self._open_receipt(ret)
+        self.assertEqual(len(ret.picking_ids), 1)
+        self.assertEqual(receipt.group_id, group)
+        self.assertEqual(receipt.origin, ret.name)
+        self.assertEqual(receipt.waas_return_id, ret)
+        self.assertEqual(receipt.scheduled_date.date(), ret.expected_date)
+        self.assertEqual(receipt.move_ids.rule_id, receive_rule)
+        self.assertEqual(receipt.move_ids.route_ids, route)
+        self.assertEqual(receipt.move_ids.waas_return_line_id, ret.line_ids)
+        for move in receipt.move_ids:
+            self.assertEqual(move.move_line_ids.lot_id, move.waas_return_line_id.lot_id)
+        self._receive(ret)
+        self._wipe(ret.line_ids)
+        ret.action_done()
+        refurbish = ret.picking_ids - receipt
+        self.assertEqual(refurbish.state, "done")
+        self.assertEqual(refurbish.group_id, group)
+        self.assertEqual(refurbish.picking_type_id, self.warehouse.int_type_id)
+        self.assertEqual(refurbish.move_ids.rule_id, refurbish_rule)
+        self.assertEqual(refurbish.move_ids.waas_return_line_id, ret.line_ids)
+        for move in refurbish.move_ids:
+            self.assertEqual(move.move_line_ids.lot_id, move.waas_return_line_id.lot_id)
+
+    def test_refurbish_waits_for_a_device_not_there(self):
+        """The move to refurbishing takes the returned devices themselves: one no longer
+        in the WaaS returns location waits in an open transfer, with a to-do for
+        logistics, while the others move and the return closes."""
+        ret = self._confirm_self_return(self._ended_contract(devices=2).waas_return_ids)
+        self._receive(ret)
+        self._wipe(ret.line_ids)
+        moved, stayed = ret.line_ids.lot_id
+        Quant = self.env["stock.quant"]
+        Quant._update_available_quantity(
+            self.laptop, self.warehouse.waas_return_loc_id, -1, lot_id=moved
+        )
+        Quant._update_available_quantity(self.laptop, self.warehouse.lot_stock_id, 1, lot_id=moved)
+        ret.action_done()
+        self.assertEqual(ret.state, "done")
+        refurbish = ret.picking_ids.filtered(lambda p: p.picking_type_code == "internal")
+        done = refurbish.filtered(lambda p: p.state == "done")
+        self.assertEqual(done.move_line_ids.lot_id, stayed)
+        waiting = refurbish - done
+        self.assertEqual(len(waiting), 1)
+        self.assertEqual(waiting.move_ids.waas_return_line_id.lot_id, moved)
+        self.assertEqual(waiting.waas_return_id, ret)
+        activity = ret.activity_ids.filtered(
+            lambda a: a.summary == "Devices not moved to refurbishing"
+        )
+        self.assertEqual(len(activity), 1)
+        self.assertIn(moved.name, activity.note)
 
     def test_settings_choose_the_warehouse(self):
         """The settings point to the warehouse receiving the returns; devices received
