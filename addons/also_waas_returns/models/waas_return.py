@@ -782,19 +782,16 @@ class WaasReturn(models.Model):
     def _set_procurement_group(self):
         """Each return gets its procurement group (once): its transfers are grouped by it.
         The group's partner follows a rescheduled pickup's address for the next receipt."""
-        # sudo: see _run_procurements.
-        rets = self.sudo()
-        for ret in rets.filtered("procurement_group_id"):
+        for ret in self.filtered("procurement_group_id"):
             partner = ret._receipt_partner()
             if ret.procurement_group_id.partner_id != partner:
                 ret.procurement_group_id.partner_id = partner
-        new = rets.filtered(lambda r: not r.procurement_group_id)
-        groups = (
-            self.env["procurement.group"]
-            .sudo()
-            .create([ret._prepare_procurement_group_vals() for ret in new])
+        new = self.filtered(lambda r: not r.procurement_group_id)
+        groups = self.env["procurement.group"].create(
+            [ret._prepare_procurement_group_vals() for ret in new]
         )
-        for ret, group in zip(new, groups, strict=True):
+        # sudo: the group is a guarded field, set only here by the return's actions.
+        for ret, group in zip(new.sudo(), groups, strict=True):
             ret.procurement_group_id = group
 
     def _create_receipts(self):
