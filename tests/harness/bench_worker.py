@@ -349,12 +349,14 @@ def _due_batch(env, batch):
 def floor_invoices(env, n, meter):
     """Odoo's floor: one batched ``account.move.create`` of the same invoices."""
     contracts = _due_batch(env, "A")
+    journals = env["account.move"]._waas_invoice_journals(contracts.company_id)
     vals_list = []
     for contract in contracts:
         start, end = contract._waas_period_bounds(contract.invoiced_periods)
         vals = contract._waas_prepare_invoice_vals(start, end)
         for key in ("waas_contract_id", "waas_period_start", "waas_period_end"):
             vals.pop(key, None)
+        vals["journal_id"] = journals[contract.company_id.id]
         vals["ref"] = f"FLOOR {vals.get('ref')}"
         vals_list.append(vals)
     with meter:

@@ -1,9 +1,15 @@
+import logging
 from collections import defaultdict
 
-from odoo import Command, api, fields, models
+from markupsafe import Markup
+
+from odoo import SUPERUSER_ID, Command, api, fields, models
 from odoo.exceptions import RedirectWarning, UserError, ValidationError
+from odoo.tools import format_date
 
 from ..tools import create_partial_unique_index
+
+_logger = logging.getLogger(__name__)
 
 # At most one live invoice per contract and period: the database refuses a second one.
 WAAS_PERIOD_INDEX = "account_move_waas_contract_period_unique"
@@ -62,8 +68,8 @@ class AccountMove(models.Model):
         string="WaaS Posting Error",
         readonly=True,
         copy=False,
-        help="Why the monthly invoice run could not post this invoice: it stays in draft and "
-        "the next run tries again.",
+        help="Why this WaaS invoice could not be posted: it stays in draft and the next "
+        "daily invoice run tries again.",
     )
     waas_post_failed_on = fields.Date(string="WaaS Posting Failed On", readonly=True, copy=False)
 
@@ -166,9 +172,70 @@ class AccountMove(models.Model):
         contracts._waas_sync_schedule(freed)
         return res
 
-    # ------------------------------------------------------------------ posting
+    # ------------------------------------------------------------------ WaaS invoices
+    # The one builder of every WaaS customer invoice (monthly, termination fee, pickup fee,
+    # missing devices): the company's WaaS journal, created in batch, posted when the company
+    # posts WaaS invoices (or always, when the caller says so); an invoice that cannot be
+    # posted stays in draft with its reason, accounting gets an activity, and the daily
+    # invoice run tries it again (``waas.contract._waas_retry_posting``).
+
+    @api.model
+    def _waas_invoice_journals(self, companies):
+        """{company id: journal id} of the WaaS invoices (setting, else the first sales
+        journal of the company); a clear error if a company has none."""
+        result = {}
+        missing = companies.filtered(lambda c: not c.waas_invoice_journal_id)
+        result.update({c.id: c.waas_invoice_journal_id.id for c in companies - missing})
+        if missing:
+            # sudo: the builder reads the configuration of the companies it invoices.
+            journals = (
+                self.env["account.journal"]
+                .sudo()
+                .search(
+                    [("type", "=", "sale"), ("company_id", "in", missing.ids)],
+                    order="sequence, id",
+                )
+            )
+            for journal in journals:
+                result.setdefault(journal.company_id.id, journal.id)
+            without = missing.filtered(lambda c: c.id not in result)
+            if without:
+                raise UserError(
+                    self.env._(
+                        "No sales journal for the WaaS invoices of %(companies)s: set one in "
+                        "the WaaS settings.",
+                        companies=", ".join(without.mapped("display_name")),
+                    )
+                )
+        return result
+
+    @api.model
+    def _waas_create_and_post(self, vals_list, post=None):
+        """Create the WaaS customer invoices ``vals_list`` (without journal) and post them
+        as every WaaS invoice is: the WaaS journal of their company
+        (``_waas_invoice_journals``), one batched create per company
+        (``_waas_create_invoices``), posted when the company posts WaaS invoices at once
+        (``post=True``: always) with ``_waas_post_isolated``, those that cannot be posted
+        reported to accounting (``_waas_report_post_failures``). Returns the invoices."""
+        if not vals_list:
+            return self.browse()
+        Company = self.env["res.company"]
+        by_company = defaultdict(list)
+        for vals in vals_list:
+            by_company[vals["company_id"]].append(vals)
+        journals = self._waas_invoice_journals(Company.browse(list(by_company)))
+        moves = self.browse()
+        for company_id, company_vals in by_company.items():
+            moves |= self.with_company(company_id)._waas_create_invoices(
+                [dict(vals, journal_id=journals[company_id]) for vals in company_vals]
+            )
+        to_post = moves if post else moves.filtered(lambda m: m.company_id.waas_invoice_auto_post)
+        failed = to_post._waas_post_isolated()
+        self._waas_report_post_failures(failed)
+        return moves
+
     def _waas_post_isolated(self):
-        """Post these invoices as the monthly run does: all at once in a savepoint; when
+        """Post these invoices as every WaaS invoice is: all at once in a savepoint; when
         that fails, each in its own savepoint, so that one invoice that cannot be posted
         stays in draft and the others post. The reason is kept on the invoice (and cleared
         once it posts). Returns {invoice: reason} of those left in draft."""
@@ -194,6 +261,90 @@ class AccountMove(models.Model):
         if posted:
             posted.write({"waas_post_error": False, "waas_post_failed_on": False})
         return failed
+
+    def _waas_source_document(self):
+        """The WaaS document this invoice bills (its contract here; the returns addon adds
+        its returns): its chatter gets the reason when the invoice cannot be posted, and
+        accounting an activity on it."""
+        self.ensure_one()
+        return self.waas_contract_id
+
+    @api.model
+    def _waas_accounting_user(self, company):
+        """The user the activities about invoices go to: a billing administrator of the
+        company, else the current user."""
+        group = self.env.ref("account.group_account_manager", raise_if_not_found=False)
+        # Group members are read as superuser (the job may run as a user without access
+        # to user groups); only an id is taken.
+        users = group.sudo().users if group else self.env["res.users"]
+        user = users.filtered(
+            lambda u: u.active and u.id != SUPERUSER_ID and company in u.company_ids
+        )[:1]
+        return user or self.env.user
+
+    @api.model
+    def _waas_report_post_failures(self, failed, known=()):
+        """Tell accounting about the invoices left in draft (``failed``: {invoice: reason}):
+        the reason in the chatter of each invoice's document (``_waas_source_document``),
+        and an activity on each document where an invoice failed for the first time
+        (``known``: invoices that had already failed), one batched ``activity_schedule``
+        per model and company."""
+        if not failed:
+            return
+        _logger.info(
+            "WaaS invoices: %s invoice(s) could not be posted and stay in draft: %s",
+            len(failed),
+            ", ".join(f"{move.id}: {reason}" for move, reason in failed.items()),
+        )
+        by_document = defaultdict(list)
+        for move, reason in failed.items():
+            by_document[move._waas_source_document()].append((move, reason))
+        today = fields.Date.context_today(self)
+        for model in {document._name for document in by_document if document}:
+            documents = self.env[model].browse(
+                [document.id for document in by_document if document._name == model]
+            )
+            documents._message_log_batch(
+                bodies={
+                    document.id: Markup("<br/>").join(
+                        self._waas_post_failure_message(move, reason)
+                        for move, reason in by_document[document]
+                    )
+                    for document in documents
+                }
+            )
+            first = documents.filtered(
+                lambda d: any(move not in known for move, _reason in by_document[d])
+            )
+            for company, company_documents in first.grouped("company_id").items():
+                company_documents.activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    date_deadline=today,
+                    summary=self.env._("WaaS invoice could not be posted"),
+                    note=self.env._(
+                        "An invoice of this document could not be posted and stays in draft: "
+                        "the chatter gives the reason. Fix it and post the invoice, or let the "
+                        "next daily invoice run try again."
+                    ),
+                    user_id=self._waas_accounting_user(company).id,
+                )
+
+    @api.model
+    def _waas_post_failure_message(self, move, reason):
+        if move.waas_period_start:
+            return self.env._(
+                "Invoice %(invoice)s (period from %(start)s) could not be posted and stays in "
+                "draft: %(reason)s The next invoice run tries again.",
+                invoice=move.display_name,
+                start=format_date(self.env, move.waas_period_start),
+                reason=reason,
+            )
+        return self.env._(
+            "Invoice %(invoice)s could not be posted and stays in draft: %(reason)s The next "
+            "invoice run tries again.",
+            invoice=move.display_name,
+            reason=reason,
+        )
 
     # ------------------------------------------------------------------ batch creation
     def _waas_alike_key(self, line_commands):

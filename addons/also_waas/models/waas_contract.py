@@ -32,7 +32,6 @@ from collections import defaultdict
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
-from markupsafe import Markup
 from psycopg2 import errors as pg_errors
 
 from odoo import SUPERUSER_ID, Command, _, api, fields, models
@@ -875,23 +874,19 @@ class WaasContract(models.Model):
 
     def _waas_prepare_invoice_vals(self, period_start, period_end, full_days=None):
         """Values of the customer invoice of this contract for one period (in advance:
-        dated on the first day of the period), or ``None`` if nothing is billable."""
+        dated on the first day of the period), or ``None`` if nothing is billable. No
+        journal: ``account.move._waas_create_and_post`` sets the WaaS journal."""
         self.ensure_one()
         lines = self.line_ids.filtered(lambda ln: self._waas_line_is_invoiced(ln, period_start))
         if not lines:
             return None
         if full_days is None:
             full_days = self._waas_period_full_days(period_start)
-        journals = self.env.context.get("waas_invoice_journals") or {}
-        journal_id = journals.get(self.company_id.id) or self._waas_invoice_journals(
-            self.company_id
-        ).get(self.company_id.id)
         return {
             "move_type": "out_invoice",
             "partner_id": self._waas_invoice_partner().id,
             "company_id": self.company_id.id,
             "currency_id": self.currency_id.id,
-            "journal_id": journal_id,
             "invoice_date": period_start,
             "invoice_origin": self.name,
             "invoice_user_id": self.sale_order_id.user_id.id or False,
@@ -910,36 +905,6 @@ class WaasContract(models.Model):
                 for line in lines
             ],
         }
-
-    @api.model
-    def _waas_invoice_journals(self, companies):
-        """{company id: journal id} of the monthly invoices (setting, else the first sales
-        journal of the company); a clear error if a company has none."""
-        result = {}
-        missing = companies.filtered(lambda c: not c.waas_invoice_journal_id)
-        result.update({c.id: c.waas_invoice_journal_id.id for c in companies - missing})
-        if missing:
-            # sudo: the run reads the configuration of the companies it invoices.
-            journals = (
-                self.env["account.journal"]
-                .sudo()
-                .search(
-                    [("type", "=", "sale"), ("company_id", "in", missing.ids)],
-                    order="sequence, id",
-                )
-            )
-            for journal in journals:
-                result.setdefault(journal.company_id.id, journal.id)
-            without = missing.filtered(lambda c: c.id not in result)
-            if without:
-                raise UserError(
-                    _(
-                        "No sales journal for the WaaS invoices of %(companies)s: set one in "
-                        "the WaaS settings.",
-                        companies=", ".join(without.mapped("display_name")),
-                    )
-                )
-        return result
 
     def _waas_due_query(self, date, companies, exclude_ids=(), domain=None):
         # The query is run as raw SQL (row locks): pending ORM writes must be in the table.
@@ -990,11 +955,9 @@ class WaasContract(models.Model):
         one write per distinct new schedule. Returns the invoices."""
         if not self:
             return self.env["account.move"]
-        journals = self._waas_invoice_journals(self.company_id)
-        contracts = self.with_context(waas_invoice_journals=journals)
         live = self._waas_live_periods()
         vals_list = []
-        for contract in contracts:
+        for contract in self:
             covered = live[contract.id]
             last = contract._waas_invoice_end_date()
             limit = min(date, last)
@@ -1011,95 +974,27 @@ class WaasContract(models.Model):
         moves = (
             self.env["account.move"]
             .with_context(**NO_CHATTER_CONTEXT, default_move_type="out_invoice")
-            ._waas_create_invoices(vals_list)
+            ._waas_create_and_post(vals_list)
         )
-        to_post = moves.filtered(lambda m: m.company_id.waas_invoice_auto_post)
-        failed = to_post._waas_post_isolated()
         self._waas_write_schedule(live)
-        self._waas_report_post_failures(failed)
         return moves
 
     # ------------------------------------------------------------------ posting failures
-    # With "post at once", an invoice that cannot be posted (a deprecated account, a lock
-    # date, a missing tax...) stays in draft with its reason; the others post. Accounting
-    # gets the reason in the contract's chatter and an activity; each daily run tries the
-    # drafts again (``_waas_retry_posting``).
-
-    @api.model
-    def _waas_accounting_user(self, company):
-        """The user the activities about invoices go to: a billing administrator of the
-        company, else the user running the job."""
-        group = self.env.ref("account.group_account_manager", raise_if_not_found=False)
-        # Group members are read as superuser (the job may run as a user without access
-        # to user groups); only an id is taken.
-        users = group.sudo().users if group else self.env["res.users"]
-        user = users.filtered(
-            lambda u: u.active and u.id != SUPERUSER_ID and company in u.company_ids
-        )[:1]
-        return user or self.env.user
-
-    @api.model
-    def _waas_report_post_failures(self, failed, known=()):
-        """Tell accounting about the invoices left in draft (``failed``: {invoice: reason}):
-        the reason in each contract's chatter, and an activity on each contract where an
-        invoice failed for the first time (``known``: invoices that had already failed),
-        one batched ``activity_schedule`` per user."""
-        if not failed:
-            return
-        _logger.info(
-            "WaaS invoice run: %s invoice(s) could not be posted and stay in draft: %s",
-            len(failed),
-            ", ".join(f"{move.id}: {reason}" for move, reason in failed.items()),
-        )
-        by_contract = defaultdict(list)
-        for move, reason in failed.items():
-            by_contract[move.waas_contract_id].append((move, reason))
-        contracts = self.browse([contract.id for contract in by_contract])
-        contracts._message_log_batch(
-            bodies={
-                contract.id: Markup("<br/>").join(
-                    self.env._(
-                        "Invoice %(invoice)s (period from %(start)s) could not be posted and "
-                        "stays in draft: %(reason)s The next invoice run tries again.",
-                        invoice=move.display_name,
-                        start=format_date(self.env, move.waas_period_start),
-                        reason=reason,
-                    )
-                    for move, reason in items
-                )
-                for contract, items in by_contract.items()
-            }
-        )
-        first = contracts.filtered(
-            lambda c: any(move not in known for move, _reason in by_contract[c])
-        )
-        today = fields.Date.context_today(self)
-        for company, company_contracts in first.grouped("company_id").items():
-            company_contracts.activity_schedule(
-                "mail.mail_activity_data_todo",
-                date_deadline=today,
-                summary=self.env._("WaaS invoice could not be posted"),
-                note=self.env._(
-                    "A monthly invoice of this contract could not be posted and stays in "
-                    "draft: the chatter gives the reason. Fix it and post the invoice, or let "
-                    "the next invoice run try again."
-                ),
-                user_id=self._waas_accounting_user(company).id,
-            )
+    # A WaaS invoice that cannot be posted (a deprecated account, a lock date, a missing
+    # tax...) stays in draft with its reason (``account.move._waas_create_and_post``); each
+    # daily run tries those drafts again.
 
     @api.model
     def _waas_retry_posting(self, companies=None, limit=INVOICE_RUN_CHUNK_SIZE, domain=None):
-        """Post again the monthly invoices a run left in draft because they could not be
-        posted, each once a day (row-locked: concurrent runs skip each other's). Returns
-        the invoices tried."""
+        """Post again the WaaS invoices (monthly, fees, charges) left in draft because they
+        could not be posted, each once a day (row-locked: concurrent runs skip each
+        other's); ``domain`` narrows them to the invoices of those contracts. Returns the
+        invoices tried."""
         today = fields.Date.context_today(self)
         move_domain = [
-            ("waas_contract_id", "!=", False),
-            ("waas_period_start", "!=", False),
             ("state", "=", "draft"),
             ("waas_post_error", "!=", False),
             ("waas_post_failed_on", "<", today),
-            ("company_id.waas_invoice_auto_post", "=", True),
         ]
         if companies:
             move_domain.append(("company_id", "in", companies.ids))
@@ -1119,7 +1014,7 @@ class WaasContract(models.Model):
         moves = Move.browse([row[0] for row in self.env.cr.fetchall()])
         moves.invalidate_recordset()
         failed = moves._waas_post_isolated()
-        self._waas_report_post_failures(failed, known=moves)
+        Move._waas_report_post_failures(failed, known=moves)
         return moves
 
     @api.model
@@ -1310,22 +1205,6 @@ class WaasContract(models.Model):
             result[contract.id] = lines
         return result
 
-    def _waas_invoice_journal(self):
-        """The company's WaaS invoice journal when configured, else its sale journal."""
-        self.ensure_one()
-        company = self.company_id
-        if company.waas_invoice_journal_id:
-            return company.waas_invoice_journal_id
-        return self.env["account.journal"].search(
-            [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "sale")],
-            limit=1,
-        )
-
-    def _waas_invoice_auto_post(self):
-        """Post the fee invoice unless the company keeps WaaS invoices in draft."""
-        self.ensure_one()
-        return self.company_id.waas_invoice_auto_post
-
     def _waas_lock(self):
         """Row-lock the contracts (an invoice run working on them waits or skips them) and
         re-read them, so a fee never overlaps a monthly invoice created meanwhile."""
@@ -1352,43 +1231,31 @@ class WaasContract(models.Model):
         self._waas_check_terminate(date)
         fee_lines = self._waas_termination_fee_lines(date)
         today = fields.Date.context_today(self)
-        moves = self.env["account.move"]
         # The fee invoice is a contractual consequence decided by a WaaS manager, like a
         # sales order's invoice: WaaS managers are not accountants, so the invoice is
         # created with superuser rights (the wizard itself is for WaaS managers only).
         Move = self.env["account.move"].sudo()
-        invoice_of = {}
-        for company, contracts in self.grouped("company_id").items():
-            vals_list = []
-            for contract in contracts:
-                lines = fee_lines[contract.id]
-                total = sum(line["quantity"] * line["price_unit"] for line in lines)
-                if not lines or contract.currency_id.compare_amounts(total, 0.0) <= 0:
-                    continue
-                vals_list.append(
-                    {
-                        "move_type": "out_invoice",
-                        "company_id": company.id,
-                        "partner_id": contract._waas_invoice_partner().id,
-                        "currency_id": contract.currency_id.id,
-                        "journal_id": contract._waas_invoice_journal().id,
-                        "invoice_date": today,
-                        "invoice_origin": contract.name,
-                        "ref": self.env._(
-                            "Early termination of %(contract)s", contract=contract.name
-                        ),
-                        "waas_contract_id": contract.id,
-                        "invoice_line_ids": [Command.create(v) for v in lines],
-                    }
-                )
-            if not vals_list:
+        vals_list = []
+        for contract in self:
+            lines = fee_lines[contract.id]
+            total = sum(line["quantity"] * line["price_unit"] for line in lines)
+            if not lines or contract.currency_id.compare_amounts(total, 0.0) <= 0:
                 continue
-            created = Move.with_company(company).create(vals_list)
-            for move in created:
-                invoice_of[move.waas_contract_id.id] = move
-            to_post = created.filtered(lambda m: m.waas_contract_id._waas_invoice_auto_post())
-            to_post.action_post()
-            moves |= created
+            vals_list.append(
+                {
+                    "move_type": "out_invoice",
+                    "company_id": contract.company_id.id,
+                    "partner_id": contract._waas_invoice_partner().id,
+                    "currency_id": contract.currency_id.id,
+                    "invoice_date": today,
+                    "invoice_origin": contract.name,
+                    "ref": self.env._("Early termination of %(contract)s", contract=contract.name),
+                    "waas_contract_id": contract.id,
+                    "invoice_line_ids": [Command.create(v) for v in lines],
+                }
+            )
+        moves = Move._waas_create_and_post(vals_list)
+        invoice_of = {move.waas_contract_id.id: move for move in moves}
         for contract in self:
             # sudo: the guarded fields are written by this action, after the group check of
             # the wizard (WaaS Manager) and the state checks above.

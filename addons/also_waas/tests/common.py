@@ -1,9 +1,11 @@
 import xmlrpc.client
 from contextlib import contextmanager
+from unittest.mock import patch
 
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, fields
+from odoo.exceptions import UserError
 from odoo.tests import new_test_user
 from odoo.tools import mute_logger
 
@@ -92,6 +94,38 @@ class WaasCommon(BaseCommon):
                 return calls
         self.fail(f"{method} still reports records remaining after {max_calls} calls")
         return max_calls
+
+    # ------------------------------------------------------------------ WaaS invoices
+    def _without_sales_journal(self):
+        """The company has no WaaS invoice journal and no active sales journal (archived
+        in SQL: Odoo refuses to archive a journal that holds draft entries)."""
+        self.company.waas_invoice_journal_id = False
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE account_journal SET active = FALSE WHERE type = 'sale' AND company_id = %s",
+            [self.company.id],
+        )
+        self.env["account.journal"].invalidate_model(["active"])
+
+    @contextmanager
+    def _refuse_posting(self, refused):
+        """Within the block, Odoo refuses to post the invoices for which ``refused(move)``
+        is true (as it refuses a deprecated account or a lock date)."""
+        Move = type(self.env["account.move"])
+        post = Move._post
+
+        def _post(moves, soft=True):
+            if moves.filtered(refused):
+                raise UserError("Posting refused by the test")
+            return post(moves, soft=soft)
+
+        with patch.object(Move, "_post", _post):
+            yield
+
+    def _posting_activities(self, record):
+        return record.activity_ids.filtered(
+            lambda a: a.summary == "WaaS invoice could not be posted"
+        )
 
     # ------------------------------------------------------------------ users
     @classmethod

@@ -143,7 +143,7 @@ class TestInvoiceShapes(InvoicingCommon):
         vals = contract._waas_prepare_invoice_vals(move.waas_period_start, move.waas_period_end)
         for key in WAAS_KEYS:
             vals.pop(key)
-        return self.env["account.move"].create(vals)
+        return self.env["account.move"].create(dict(vals, journal_id=move.journal_id.id))
 
     def _contracts(self):
         contracts = self.env["waas.contract"]

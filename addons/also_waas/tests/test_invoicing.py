@@ -4,8 +4,8 @@ from unittest.mock import patch
 from dateutil.relativedelta import relativedelta
 from psycopg2.errors import UniqueViolation
 
-from odoo import SUPERUSER_ID, Command, api, fields
-from odoo.tests import Form, RecordCapturer, TransactionCase, tagged
+from odoo import Command, fields
+from odoo.tests import Form, RecordCapturer, tagged
 from odoo.tools import mute_logger
 
 from .common import WaasCommon
@@ -356,104 +356,3 @@ class TestInvoicing(InvoicingCommon):
         self.assertEqual(wizard.remaining_count, due - 2)
         self.assertTrue(wizard.background)
         self.assertEqual(triggers.records.cron_id, cron)
-
-
-@tagged("post_install", "-at_install")
-class TestInvoiceRunConcurrency(TransactionCase):
-    """Two runs in two database transactions: the data is committed (other transactions
-    only see committed rows) and removed again at the end."""
-
-    def _env(self):
-        cr = self.registry.cursor()
-        self.addCleanup(cr.close)
-        cr.execute("SET lock_timeout = '20s'")
-        return api.Environment(cr, SUPERUSER_ID, {})
-
-    def setUp(self):
-        super().setUp()
-        env = self._env()
-        company = env.company
-        partner = env["res.partner"].create({"name": "Concurrency End Customer"})
-        reseller = env["res.partner"].create(
-            {"name": "Concurrency Reseller", "waas_is_reseller": True}
-        )
-        product = env["product.product"].create(
-            {"name": "Concurrency Bundle", "type": "consu", "waas_kind": "bundle"}
-        )
-        contracts = env["waas.contract"].create(
-            [
-                {
-                    "name": f"CONC-{i:03d}",
-                    "partner_id": partner.id,
-                    "reseller_id": reseller.id,
-                    "company_id": company.id,
-                    "currency_id": company.currency_id.id,
-                    "term_months": 12,
-                    "date_start": "2026-01-01",
-                    "date_end": "2026-12-31",
-                    "line_ids": [
-                        Command.create(
-                            {"product_id": product.id, "name": "Bundle", "price_unit": 30.0}
-                        )
-                    ],
-                }
-                for i in range(10)
-            ]
-        )
-        env.cr.commit()
-        self.company_id = company.id
-        self.contract_ids = contracts.ids
-        self.domain = [("id", "in", contracts.ids)]
-        self.addCleanup(self._cleanup, partner.id, reseller.id, product.id)
-
-    def _cleanup(self, partner_id, reseller_id, product_id):
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            moves = env["account.move"].search([("waas_contract_id", "in", self.contract_ids)])
-            moves.filtered(lambda m: m.state == "posted").button_draft()
-            moves.with_context(force_delete=True).unlink()
-            # SQL: the contracts' own unlink rules (active contracts) do not apply to test data.
-            cr.execute("DELETE FROM waas_contract WHERE id IN %s", [tuple(self.contract_ids)])
-            env["product.product"].browse(product_id).unlink()
-            env["res.partner"].browse([partner_id, reseller_id]).unlink()
-
-    def test_skip_locked(self):
-        env_a, env_b = self._env(), self._env()
-        up_to = D("2026-03-01")
-        companies_a = env_a["res.company"].browse(self.company_id)
-        companies_b = env_b["res.company"].browse(self.company_id)
-        locked_a = env_a["waas.contract"]._waas_lock_due_contract_ids(
-            up_to, companies_a, limit=4, domain=self.domain
-        )
-        self.assertEqual(len(locked_a), 4)
-        # B's selection skips the contracts A holds.
-        locked_b = env_b["waas.contract"]._waas_lock_due_contract_ids(
-            up_to, companies_b, limit=100, domain=self.domain
-        )
-        self.assertEqual(len(locked_b), 6)
-        self.assertFalse(set(locked_a) & set(locked_b))
-        # Both runs work at the same time: B runs everything it can get ...
-        moves_b = env_b["waas.contract"]._waas_invoice_run(up_to, companies_b, domain=self.domain)
-        self.assertEqual(len(moves_b), 6 * 3)
-        self.assertEqual(set(moves_b.waas_contract_id.ids), set(locked_b))
-        # ... while A invoices the chunk it locked, then commits it.
-        moves_a = env_a["waas.contract"].browse(locked_a)._waas_invoice_chunk(up_to)
-        self.assertEqual(len(moves_a), 4 * 3)
-        env_a.cr.commit()
-        env_b.cr.commit()
-        # A third run finds nothing left; every contract has its three months once.
-        env_c = self._env()
-        self.assertFalse(
-            env_c["waas.contract"]._waas_invoice_run(
-                up_to, env_c["res.company"].browse(self.company_id), domain=self.domain
-            )
-        )
-        groups = env_c["account.move"]._read_group(
-            [("waas_contract_id", "in", self.contract_ids)],
-            ["waas_contract_id", "waas_period_start:day"],
-            ["__count"],
-        )
-        self.assertEqual(len(groups), 10 * 3)
-        self.assertEqual({count for _c, _p, count in groups}, {1})
-        contracts = env_c["waas.contract"].browse(self.contract_ids)
-        self.assertEqual(set(contracts.mapped("date_next_invoice")), {D("2026-04-01")})

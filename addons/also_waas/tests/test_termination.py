@@ -134,6 +134,45 @@ class TestTermination(WaasOpsCommon):
         with self.assertRaisesRegex(UserError, r"is Expired: only an active contract"):
             self._terminate(expired, "2026-06-01")
 
+    def test_fee_that_cannot_be_posted_stays_draft_and_is_retried(self):
+        """The fee is posted like every WaaS invoice: one Odoo refuses stays in draft with
+        its reason, accounting gets an activity, and the daily run posts it once it can."""
+        contract = self._create_contract()
+        self._invoice_until(contract, "2026-03-01")
+
+        def is_fee(move):
+            return move.waas_contract_id == contract and not move.waas_period_start
+
+        with self._refuse_posting(is_fee):
+            move = self._terminate(contract, "2026-03-15")
+        self.assertEqual(move.state, "draft")
+        self.assertIn("Posting refused by the test", move.waas_post_error)
+        self.assertEqual(contract.termination_move_id, move)
+        self.assertEqual(contract.state, "terminated")
+        self.assertEqual(len(self._posting_activities(contract)), 1)
+        self.assertTrue(
+            any("could not be posted" in body for body in contract.message_ids.mapped("body"))
+        )
+        Contract = self.env["waas.contract"]
+        self.assertFalse(Contract._waas_retry_posting(domain=[("id", "=", contract.id)]))
+        with freeze_time("2029-06-02"):
+            tried = Contract._waas_retry_posting(domain=[("id", "=", contract.id)])
+        self.assertEqual(tried, move)
+        self.assertEqual(move.state, "posted")
+        self.assertFalse(move.waas_post_error)
+
+    def test_no_sales_journal(self):
+        """The monthly invoices and the fee refuse a company without a sales journal with
+        the same clear error."""
+        contract = self._create_contract()
+        self._without_sales_journal()
+        with self.assertRaisesRegex(UserError, "No sales journal for the WaaS invoices"):
+            self._invoice_until(contract, "2026-01-01")
+        with self.assertRaisesRegex(UserError, "No sales journal for the WaaS invoices"):
+            self._terminate(contract, "2026-03-15")
+        self.assertEqual(contract.state, "active")
+        self.assertFalse(contract.invoice_ids)
+
     def test_wizard_as_manager(self):
         contract = self._create_contract(term=12)
         self._invoice_until(contract, "2026-02-01")

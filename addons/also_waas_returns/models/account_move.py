@@ -34,3 +34,7 @@ class AccountMove(models.Model):
             "The missing devices of a return are charged only once.",
         ),
     ]
+
+    def _waas_source_document(self):
+        """A return's invoice is about the return: a posting failure is told there."""
+        return self.waas_return_id or self.waas_charge_return_id or super()._waas_source_document()

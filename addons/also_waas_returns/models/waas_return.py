@@ -696,10 +696,10 @@ class WaasReturn(models.Model):
         ({return id: [invoice line values]}), linked in ``move_field`` (a key of
         ``INVOICE_LINKS``), exactly once: the rows are locked and re-read first, an invoice
         already made is linked instead of repeated, and a unique index on the invoice's
-        link to the return is the safety net. Journal and posting as the other WaaS
-        invoices (the company's WaaS invoice journal; posted at once when the company posts
-        WaaS invoices, or always with ``post=True``). Batched: one create per company.
-        Returns the new invoices."""
+        link to the return is the safety net. Made and posted by the builder of every WaaS
+        invoice (``account.move._waas_create_and_post``: the company's WaaS journal; posted
+        when the company posts WaaS invoices, or always with ``post=True``; one that cannot
+        be posted stays in draft and is tried again daily). Returns the new invoices."""
         link = INVOICE_LINKS[move_field]
         # sudo: WaaS users and the daily job are no accountants; like a sales order's
         # invoice, these invoices are a consequence of the return's actions.
@@ -711,27 +711,22 @@ class WaasReturn(models.Model):
         for move in Move.search([(link, "in", todo.ids)]):
             move[link].sudo()[move_field] = move
         todo = todo.filtered(lambda r: not r[move_field])
-        journals = self.env["waas.contract"]._waas_invoice_journals(todo.company_id)
-        moves = Move
-        for company, rets in todo.grouped("company_id").items():
-            vals_list = [
+        moves = Move._waas_create_and_post(
+            [
                 {
                     "move_type": "out_invoice",
                     "partner_id": ret.partner_id.id,
-                    "company_id": company.id,
-                    "currency_id": company.currency_id.id,
-                    "journal_id": journals[company.id],
+                    "company_id": ret.company_id.id,
+                    "currency_id": ret.company_id.currency_id.id,
                     "invoice_origin": ret.name,
                     "invoice_user_id": ret._waas_responsible().id,
                     link: ret.id,
                     "invoice_line_ids": [Command.create(vals) for vals in line_vals[ret.id]],
                 }
-                for ret in rets
-            ]
-            moves |= Move.with_company(company).create(vals_list)
-        to_post = moves.filtered(lambda m: post or m[link].contract_id._waas_invoice_auto_post())
-        if to_post:
-            to_post.action_post()
+                for ret in todo
+            ],
+            post=post,
+        )
         for move in moves:
             move[link].sudo()[move_field] = move
         return moves

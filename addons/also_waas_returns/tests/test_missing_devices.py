@@ -199,6 +199,15 @@ class TestMissingDevices(ReturnsCommon):
             ret.with_user(self.user_waas).action_charge_missing()
         self.assertEqual(len(self._charges(ret)), 1)
 
+    def test_charge_without_sales_journal(self):
+        ret, _received, missing = self._self_return_one_missing()
+        self._days_overdue(ret, 1)
+        self._without_sales_journal()
+        with self.assertRefused(UserError, "No sales journal for the WaaS invoices"):
+            ret.with_user(self.user_waas).action_charge_missing()
+        self.assertFalse(self._charges(ret))
+        self.assertEqual(missing.device_id.state, "rented")
+
     def test_action_refused_without_group(self):
         ret, _received, _missing = self._self_return_one_missing()
         self._days_overdue(ret, 31)

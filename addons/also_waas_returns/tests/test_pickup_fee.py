@@ -1,3 +1,6 @@
+from datetime import timedelta
+
+from freezegun import freeze_time
 from psycopg2 import IntegrityError
 
 from odoo import fields
@@ -88,6 +91,29 @@ class TestPickupFee(ReturnsCommon):
                 }
             )
             self.env.flush_all()
+
+    def test_fee_that_cannot_be_posted_stays_draft_and_is_retried(self):
+        ret = self._pickup(self._ended_contract().waas_return_ids)
+        with self._refuse_posting(lambda m: m.waas_return_id == ret):
+            ret.with_user(self.user_waas).action_confirm()
+        move = ret.fee_move_id
+        self.assertEqual(ret.state, "scheduled", "the pickup goes ahead")
+        self.assertEqual(move.state, "draft")
+        self.assertIn("Posting refused by the test", move.waas_post_error)
+        self.assertEqual(len(self._posting_activities(ret)), 1)
+        with freeze_time(fields.Datetime.now() + timedelta(days=1)):
+            tried = self.env["waas.contract"]._waas_retry_posting()
+        self.assertIn(move, tried)
+        self.assertEqual(move.state, "posted")
+        self.assertFalse(move.waas_post_error)
+
+    def test_fee_without_sales_journal(self):
+        ret = self._pickup(self._ended_contract().waas_return_ids)
+        self._without_sales_journal()
+        with self.assertRefused(UserError, "No sales journal for the WaaS invoices"):
+            ret.with_user(self.user_waas).action_confirm()
+        self.assertEqual(ret.state, "draft")
+        self.assertFalse(self._fee_moves(ret))
 
     def test_fee_must_be_configured(self):
         self.company.waas_pickup_fee_amount = 0.0
