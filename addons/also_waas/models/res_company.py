@@ -21,11 +21,13 @@ class ResCompany(models.Model):
         comodel_name="account.journal",
         string="WaaS Invoice Journal",
         domain="[('type', '=', 'sale'), ('company_id', '=', id)]",
-        help="Sales journal of the monthly WaaS invoices (default: the first sales journal).",
+        help="Sales journal of every WaaS invoice: monthly, termination and pickup fees, "
+        "missing devices (default: the first sales journal).",
     )
     waas_invoice_auto_post = fields.Boolean(
         string="Post WaaS Invoices",
-        help="Post the monthly WaaS invoices at once; otherwise they stay in draft.",
+        help="Post the WaaS invoices (monthly, termination fees, missing devices) at once; "
+        "otherwise they stay in draft. Pickup fees are always posted.",
     )
 
     @api.constrains("waas_invoice_journal_id")

@@ -116,7 +116,7 @@ class WaasCommon(BaseCommon):
 
         def _post(moves, soft=True):
             if moves.filtered(refused):
-                raise UserError("Posting refused by the test")
+                raise UserError(self.env._("Posting refused by the test"))
             return post(moves, soft=soft)
 
         with patch.object(Move, "_post", _post):
