@@ -65,18 +65,20 @@ def _run(db, action, batch, n):
     return result
 
 
-def _query(db, sql, params=()):
-    conn = h._pg_connect(db)
-    try:
-        with conn.cursor() as cr:
-            cr.execute(sql, params)
-            return cr.fetchall()
-    finally:
-        conn.close()
+def _twice(db, action, batch, n, counted):
+    """Run ``action`` in two processes at once: (the ``counted`` each reports, problems)."""
+    procs = [_worker(db, action, batch, n) for _ in range(2)]
+    made, problems = [], []
+    for proc in procs:
+        rc, result, err = _finish(proc)
+        if rc:
+            problems.append(f"{action} exited with {rc}: {err}")
+        made.append((result or {}).get(counted, 0))
+    return made, problems
 
 
 def _invoiced_count(db, batch):
-    return _query(
+    return h.query(
         db,
         """SELECT COUNT(*) FROM account_move m
              JOIN waas_contract c ON c.id = m.waas_contract_id
@@ -90,7 +92,7 @@ def _wait_for_disconnect(db, timeout=60):
     """Wait until PostgreSQL has noticed the killed process (its locks are released)."""
     deadline = time.time() + timeout
     while time.time() < deadline:
-        others = _query(
+        others = h.query(
             db,
             "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
             (db,),
@@ -105,7 +107,7 @@ def check_periods(db, batch):
     """(periods invoiced, problems): every due period of every contract of the batch is
     invoiced exactly once, and the contract's schedule says so."""
     today = date.today()
-    contracts = _query(
+    contracts = h.query(
         db,
         """SELECT c.id, c.name, c.date_start, c.date_end, c.invoiced_periods, c.date_next_invoice
              FROM waas_contract c JOIN res_partner r ON r.id = c.reseller_id
@@ -113,7 +115,7 @@ def check_periods(db, batch):
         (f"Fault Reseller {batch} 0",),
     )
     invoiced = defaultdict(Counter)
-    rows = _query(
+    rows = h.query(
         db,
         """SELECT m.waas_contract_id, m.waas_period_start FROM account_move m
              JOIN waas_contract c ON c.id = m.waas_contract_id
@@ -194,14 +196,7 @@ def concurrent_runs(db):
     batch, n = "PAR", CONCURRENT_CONTRACTS
     name = f"faults: two invoice runs at once in two processes ({n} contracts)"
     _run(db, "prepare", batch, n)
-    procs = [_worker(db, "invoice", batch, CONCURRENT_CHUNK) for _ in range(2)]
-    problems = []
-    made = []
-    for proc in procs:
-        rc, result, err = _finish(proc)
-        if rc:
-            problems.append(f"a run exited with {rc}: {err}")
-        made.append((result or {}).get("invoices", 0))
+    made, problems = _twice(db, "invoice", batch, CONCURRENT_CHUNK, "invoices")
     total, period_problems = check_periods(db, batch)
     problems += period_problems
     if sum(made) != total:
@@ -214,15 +209,8 @@ def concurrent_settlements(db):
     batch, n = "SETTLE", 50
     name = f"faults: one commission settlement confirmed by two processes at once ({n} lines)"
     _run(db, "prepare_commission", batch, n)
-    procs = [_worker(db, "settle", batch, n) for _ in range(2)]
-    problems = []
-    made = []
-    for proc in procs:
-        rc, result, err = _finish(proc)
-        if rc:
-            problems.append(f"a settlement exited with {rc}: {err}")
-        made.append((result or {}).get("bills", 0))
-    rows = _query(
+    made, problems = _twice(db, "settle", batch, n, "bills")
+    rows = h.query(
         db,
         """SELECT COUNT(*), COUNT(l.move_id), COUNT(DISTINCT l.move_id),
                   COUNT(DISTINCT to_char(l.date, 'YYYY-MM'))
@@ -243,13 +231,8 @@ def concurrent_pickups(db):
     batch, n = "PICKUP", 10
     name = f"faults: secure pickups confirmed by two processes at once ({n} returns)"
     _run(db, "prepare_pickup", batch, n)
-    procs = [_worker(db, "confirm_pickup", batch, n) for _ in range(2)]
-    problems = []
-    for proc in procs:
-        rc, _result, err = _finish(proc)
-        if rc:
-            problems.append(f"a confirmation exited with {rc}: {err}")
-    rows = _query(
+    _made, problems = _twice(db, "confirm_pickup", batch, n, "fees")
+    rows = h.query(
         db,
         """SELECT ret.name, ret.state, ret.fee_move_id,
                   (SELECT COUNT(*) FROM account_move m WHERE m.waas_return_id = ret.id)
@@ -274,8 +257,8 @@ def install(db):
     """A fresh copy of the template with the three addons (and their demo data)."""
     logfile = h.CACHE / f"{db}-install.log"
     logfile.unlink(missing_ok=True)
-    h.copy_db(h.template_db(h.require_odoo()), db)
-    return lifecycle.install_our_addons(db, logfile, lifecycle.MARKERS)
+    h.create_db(db)
+    return lifecycle.install_our_addons(db, logfile)
 
 
 def run(db):

@@ -5,21 +5,15 @@ Community is the platform the addons plug into and must already be importable.
 """
 
 import ast
-import contextlib
-import fcntl
-import hashlib
 import os
 import shutil
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 ADDONS_DIRS = [REPO / "addons", REPO / "tests" / "addons"]
-OUR_ADDONS = ["also_waas", "also_waas_commission", "also_waas_returns"]
-SCENARIO_ADDONS = ["also_waas_scenarios"]
 CACHE = REPO / ".cache"
 DATA_DIR = REPO / ".odoo-data"
 PGDATA = REPO / ".pgdata"
@@ -155,44 +149,43 @@ def _pg_server_programs():
     return None, None
 
 
+def query(db, sql, params=()):
+    """The rows of one SQL query on database ``db``."""
+    conn = _pg_connect(db)
+    try:
+        with conn.cursor() as cr:
+            cr.execute(sql, params)
+            return cr.fetchall()
+    finally:
+        conn.close()
+
+
 def db_exists(name):
-    conn = _pg_connect()
-    try:
-        with conn.cursor() as cr:
-            cr.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
-            return bool(cr.fetchone())
-    finally:
-        conn.close()
+    return bool(query("postgres", "SELECT 1 FROM pg_database WHERE datname = %s", (name,)))
 
 
-def _admin_sql(sql):
-    conn = _pg_connect()
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cr:
-            cr.execute(sql)
-    finally:
-        conn.close()
+def click_odoo(tool, *args, **kwargs):
+    """Run one of click-odoo-contrib's commands (``initdb``, ``update``, ...) with the
+    project's configuration; ``kwargs`` go to ``subprocess.run``."""
+    cmd = [shutil.which(f"click-odoo-{tool}") or f"click-odoo-{tool}", "-c", str(ODOO_CONF)]
+    return subprocess.run([*cmd, *args], cwd=REPO, check=False, **kwargs)
 
 
 def drop_db(name):
-    _admin_sql(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-        f"WHERE datname = '{name}' AND pid <> pg_backend_pid()"
-    )
-    _admin_sql(f'DROP DATABASE IF EXISTS "{name}"')
-    shutil.rmtree(DATA_DIR / "filestore" / name, ignore_errors=True)
-
-
-def copy_db(template, name):
-    drop_db(name)
-    _admin_sql(f'CREATE DATABASE "{name}" WITH TEMPLATE "{template}"')
-    src = DATA_DIR / "filestore" / template
-    if src.exists():
-        shutil.copytree(src, DATA_DIR / "filestore" / name)
+    """Drop a database and its filestore (click-odoo-dropdb); no error when absent."""
+    click_odoo("dropdb", "--if-exists", name, capture_output=True)
 
 
 # --------------------------------------------------------------------------- addons
+
+
+def _addons(base):
+    return sorted(p.parent.name for p in base.glob("*/__manifest__.py"))
+
+
+# Every folder of addons/ is one of our addons; tests/addons holds the scenario addon(s).
+OUR_ADDONS = _addons(ADDONS_DIRS[0])
+SCENARIO_ADDONS = _addons(ADDONS_DIRS[1])
 
 
 def manifest(module):
@@ -212,59 +205,106 @@ def platform_modules():
     return sorted(found)
 
 
-@contextlib.contextmanager
-def locked(name):
-    CACHE.mkdir(exist_ok=True)
-    with open(CACHE / f"{name}.lock", "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+def dependency_order(modules):
+    """``modules`` sorted so that each comes after those of them it depends on."""
+    done = []
+
+    def visit(module):
+        if module not in done:
+            for dep in manifest(module).get("depends", []):
+                if dep in modules:
+                    visit(dep)
+            done.append(module)
+
+    for module in sorted(modules):
+        visit(module)
+    return done
 
 
-def template_db(odoo_version):
-    """A database with Odoo's own modules (and their demo data), built once and cached.
+def create_db(name):
+    """A fresh database ``name`` with Odoo's own modules (and their demo data).
 
-    The name carries a hash of the Odoo version and of the module list, so a new
-    dependency or another Odoo build makes a new template.
+    click-odoo-initdb keeps the template: it is built once, named ``waas-<date>-<hash>``
+    after the modules and the content of their files, and copied for each new database;
+    its attachments are stored in the database, so it needs no filestore.
     """
+    drop_db(name)
     modules = platform_modules()
-    key = hashlib.sha1(f"{odoo_version}|{','.join(modules)}|demo".encode()).hexdigest()[:10]
-    name = f"waas_tmpl_{key}"
-    with locked("template"):
-        # The template is whole only with its filestore (a fresh clone has none of its own).
-        if db_exists(name) and (DATA_DIR / "filestore" / name).exists():
-            return name
-        drop_db(name)
-        building = f"{name}_building"
-        drop_db(building)
-        say(f"Building the cached template database {name} ({', '.join(modules)}); once only")
-        t0 = time.time()
-        proc = subprocess.run(
-            odoo_cmd(
-                "-d",
-                building,
-                "-i",
-                ",".join(modules),
-                "--stop-after-init",
-                "--no-http",
-                "--log-level=warn",
-                "--db-filter=.*",
-            ),
-            cwd=REPO,
-            check=False,
-        )
-        if proc.returncode:
-            say("Building the template database failed")
-            sys.exit(proc.returncode)
-        _admin_sql(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
-        src = DATA_DIR / "filestore" / building
-        if src.exists():
-            shutil.rmtree(DATA_DIR / "filestore" / name, ignore_errors=True)
-            src.rename(DATA_DIR / "filestore" / name)
-        say(f"Template ready in {time.time() - t0:.0f}s")
-    return name
+    say(f"Creating {name} with {', '.join(modules)} (click-odoo-initdb, cached template)")
+    proc = click_odoo(
+        "initdb",
+        f"--addons-path={','.join(str(p) for p in ADDONS_DIRS)}",
+        "-n",
+        name,
+        "-m",
+        ",".join(modules),
+        "--cache-prefix=waas",
+        "--cache-max-size=3",
+    )
+    if proc.returncode:
+        say(f"Creating the database {name} failed")
+        sys.exit(proc.returncode)
+
+
+# --------------------------------------------------------------------------- README tables
+
+
+def readme_tables(heading):
+    """The tables of README.md's section ``heading`` (down to the next heading of its level
+    or above), each as [header, *rows] of stripped cells (the separator row left out)."""
+    lines = (REPO / "README.md").read_text(encoding="utf-8").splitlines()
+    if heading not in lines:
+        raise AssertionError(f"README.md has no '{heading}' section")
+    level = len(heading.split(" ")[0])
+    tables, rows = [], []
+    for line in [*lines[lines.index(heading) + 1 :], ""]:
+        if line.startswith("#") and len(line.split(" ")[0]) <= level:
+            break
+        if line.strip().startswith("|"):
+            rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
+        elif rows:
+            tables.append([rows[0], *rows[2:]])
+            rows = []
+    if rows:
+        tables.append([rows[0], *rows[2:]])
+    return tables
+
+
+def differences(source, readme, source_name, table, differ):
+    """One line for each key of the dicts ``source`` and ``readme`` that the other lacks,
+    and the lines ``differ(key)`` for each key whose values differ."""
+    found = []
+    for key in [*source, *(k for k in readme if k not in source)]:
+        if key not in readme:
+            found.append(f"{key}: in {source_name}, missing from the README {table} table")
+        elif key not in source:
+            found.append(f"{key}: in the README {table} table, missing from {source_name}")
+        elif readme[key] != source[key]:
+            found += differ(key)
+    return found
+
+
+CHECKLOG_CFG = Path(__file__).with_name("checklog-odoo.cfg")
+
+
+def log_problems(logfile):
+    """The log records that fail the run: checklog-odoo with the ignore list of
+    ``checklog-odoo.cfg`` (every ERROR, and each WARNING about our addons or the PDF
+    renderer); one line per record, its first line."""
+    if not Path(logfile).exists():
+        return [f"no log written ({logfile})"]
+    proc = subprocess.run(
+        ["checklog-odoo", "--no-echo", "-c", str(CHECKLOG_CFG), str(logfile)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if not proc.returncode:
+        return []
+    _ignored, _, failing = proc.stdout.rpartition("errors that caused failure")
+    records = [line[:300] for line in failing.splitlines() if line[:4].isdigit()]
+    return records or [(proc.stdout + proc.stderr).strip()[-500:]]
 
 
 def free_port():

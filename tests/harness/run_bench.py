@@ -92,7 +92,7 @@ def measure(scenario, n, args, repeat=1):
 
 def setup(args, n):
     h.say(f"Building the bench database {DB}")
-    h.copy_db(h.template_db(h.require_odoo()), DB)
+    h.create_db(DB)
     modules = ",".join([*h.OUR_ADDONS, "contract"])
     cmd = [sys.executable, "-m", "odoo", *args, "-d", DB, "--db-filter=.*", "-i", modules]
     subprocess.run([*cmd, "--stop-after-init", "--no-http", "--log-level=warn"], check=True)

@@ -23,7 +23,7 @@ LOGINS = [
 
 
 def main():
-    version = h.require_odoo()
+    h.require_odoo()
     h.ensure_postgres()
     db = os.environ.get("WAAS_DEMO_DB", "also_waas_demo")
     port = os.environ.get("WAAS_HTTP_PORT", "8069")
@@ -33,7 +33,7 @@ def main():
         step = ["-u", modules]
     else:
         h.say(f"Creating the demo database {db} with {modules} and their demo data")
-        h.copy_db(h.template_db(version), db)
+        h.create_db(db)
         step = ["-i", modules]
     proc = subprocess.run(
         h.odoo_cmd("-d", db, f"--db-filter=^{db}$", *step, "--stop-after-init", "--no-http"),

@@ -12,8 +12,8 @@ Environment knobs (for development; CI uses none of them):
   WAAS_KEEP_DB=1  keep the database afterwards
 """
 
-import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -26,74 +26,44 @@ import harness as h
 import lifecycle
 import security_table
 
-# WARNING lines of Odoo itself that say nothing about our addons.
-IGNORED_WARNINGS = (
-    "Running as user 'root' is a security risk",
-    "Specified domain",
-)
-
-
-def _is_ours(record):
-    text = f"{record['logger']} {record['message']}".lower()
-    return any(marker in text for marker in ("also_waas", "waas.", "waas_"))
-
-
-def log_problems(records):
-    problems = []
-    for rec in records:
-        if any(ignored in rec["message"] for ignored in IGNORED_WARNINGS):
-            continue
-        if rec["logger"] == "odoo.tests.result":
-            continue  # Odoo's own summary of failures that are already counted
-        if rec["level"] in ("ERROR", "CRITICAL") or _is_ours(rec):
-            if rec["logger"].startswith("odoo.addons.") and ".tests." in rec["logger"]:
-                # A failing test logs its own ERROR; it is already counted as a failure.
-                if rec["level"] == "ERROR" and (
-                    "FAIL:" in rec["message"] or "ERROR:" in rec["message"]
-                ):
-                    continue
-            first_line = rec["message"].splitlines()[0] if rec["message"] else ""
-            problems.append(f"{rec['level']} {rec['logger']}: {first_line}")
-    return problems
+# What Odoo's test runner logs: its summary (failures and errors of all tests run), each
+# failed test (``FAIL:``/``ERROR:``, a subtest with its parameters) and each skipped one.
+SUMMARY = re.compile(r"odoo\.tests\.result: (\d+) failed, (\d+) error\(s\) of (\d+) tests when")
+FAILED = re.compile(r" ERROR \S+ (odoo\.addons\.\S+): (FAIL|ERROR): (?:Subtest )?(\S+)")
+SKIPPED = re.compile(r" INFO \S+ (odoo\.addons\.\S+): skipped (.*)$")
 
 
 def run_odoo_tests(db, tags, modules):
+    """Odoo's own test run; its outcome read from its log, or None when it died."""
     h.CACHE.mkdir(exist_ok=True)
-    summary = h.CACHE / f"{db}-summary.json"
     logfile = h.CACHE / f"{db}.log"
-    summary.unlink(missing_ok=True)
     logfile.unlink(missing_ok=True)
-    cmd = [
-        sys.executable,
-        str(Path(__file__).with_name("odoo_run_tests.py")),
-        str(summary),
-        "--",
-        *h.odoo_cmd()[3:],
-        "-d",
-        db,
-        f"--db-filter=^{db}$",
-        "-i",
-        ",".join(modules),
-        "--test-enable",
-        f"--test-tags={tags}",
-        "--stop-after-init",
-        f"--http-port={h.free_port()}",
-        f"--gevent-port={h.free_port()}",
-        f"--logfile={logfile}",
-        "--log-level=info",
-        "--max-cron-threads=0",
-    ]
-    h.say(
-        f"Installing {', '.join(modules)} and running their tests "
-        f"(log: {logfile.relative_to(h.REPO)})"
-    )
-    subprocess.run(cmd, cwd=h.REPO, check=False)
-    if not summary.exists():
-        h.say("The Odoo test process died before writing its summary; last log lines:")
-        if logfile.exists():
-            print("\n".join(logfile.read_text(errors="replace").splitlines()[-40:]))
+    cmd = h.odoo_cmd("-d", db, f"--db-filter=^{db}$", "-i", ",".join(modules), "--test-enable")
+    cmd += [f"--test-tags={tags}", "--stop-after-init", f"--http-port={h.free_port()}"]
+    cmd += [f"--gevent-port={h.free_port()}", f"--logfile={logfile}", "--log-level=info"]
+    cmd += ["--max-cron-threads=0"]
+    h.say(f"Installing {', '.join(modules)} and running their tests (log: {logfile})")
+    rc = subprocess.run(cmd, cwd=h.REPO, check=False).returncode
+    lines = logfile.read_text(errors="replace").splitlines() if logfile.exists() else []
+    summaries = [m for m in map(SUMMARY.search, lines) if m]
+    if not summaries:
+        h.say("The Odoo test process died before its summary; last log lines:")
+        print("\n".join(lines[-40:]))
         return None
-    return json.loads(summary.read_text())
+    failures, errors, run = map(int, summaries[-1].groups())
+    failed = [f"{m[2].lower()}: {m[1]}.{m[3]}" for m in map(FAILED.search, lines) if m]
+    skips = [f"{m[1]}: {m[2]}" for m in map(SKIPPED.search, lines) if m]
+    return {
+        "run": run,
+        "failures": failures,
+        "errors": errors,
+        "skipped": len(skips),
+        "skips": skips,
+        "problems": failed,
+        "failed_tests": {line.split(": ", 1)[1] for line in failed},
+        "rc": rc,
+        "log": h.log_problems(logfile),
+    }
 
 
 def lint_checks():
@@ -138,7 +108,7 @@ def odoo_verdict(res):
     if res is None:
         return 0, 1
     bad = res["failures"] + res["errors"]
-    passed = max(0, res["run"] - len(set(res["failed_tests"])) - res["skipped"])
+    passed = max(0, res["run"] - len(res["failed_tests"]) - res["skipped"])
     failed = bad + res["skipped"]
     h.say(
         f"Odoo tests: {res['run']} run, {res['failures']} failed, "
@@ -154,7 +124,7 @@ def odoo_verdict(res):
     if res["rc"] and not bad:
         h.say(f"FAIL Odoo exited with code {res['rc']}")
         failed += 1
-    problems = log_problems(res["log"])
+    problems = res["log"]
     for line in problems:
         h.say(f"FAIL log: {line}")
     if problems:
@@ -208,7 +178,7 @@ def gates(db, modules, lifecycle_ok):
 
 
 def main():
-    version = h.require_odoo()
+    h.require_odoo()
     h.ensure_postgres()
     passed = failed = 0
 
@@ -220,7 +190,7 @@ def main():
     db = os.environ.get("WAAS_TEST_DB", "waas_test")
     modules = h.OUR_ADDONS + h.SCENARIO_ADDONS
     tags = os.environ.get("WAAS_TEST_TAGS") or ",".join(f"/{m}" for m in modules)
-    h.copy_db(h.template_db(version), db)
+    h.create_db(db)
     res = run_odoo_tests(db, tags, modules)
     ok, ko = odoo_verdict(res)
     passed, failed = passed + ok, failed + ko
