@@ -81,7 +81,10 @@ def prepare_waas(env, n, batch):
     return {"contracts": n}
 
 
-def _create_contracts(env, n, reseller):
+def _create_contracts(env, n, reseller, customers=None, start_of=None):
+    """``n`` 36-month contracts (Basic bundle + Premium upgrade) of ``reseller``, created and
+    committed 1,000 at a time; contract ``i`` starts on ``start_of(i)``."""
+    start_of = start_of or contract_start
     bundle = env.ref("also_waas.waas_demo_bundle_basic")
     upgrade = env.ref("also_waas.waas_demo_upgrade_premium")
     company = env.company
@@ -89,7 +92,7 @@ def _create_contracts(env, n, reseller):
         (bundle | upgrade).product_tmpl_id, 36, company
     )
     price = {p: items[p.product_tmpl_id.id].monthly_price for p in (bundle, upgrade)}
-    customers = bench_customers(env)
+    customers = customers or bench_customers(env)
     Contract = env["waas.contract"].with_context(tracking_disable=True, mail_create_nolog=True)
     contracts = Contract.browse()
     for offset in range(0, n, 1000):
@@ -101,8 +104,8 @@ def _create_contracts(env, n, reseller):
                     "company_id": company.id,
                     "currency_id": company.currency_id.id,
                     "term_months": 36,
-                    "date_start": contract_start(i),
-                    "date_end": contract_start(i) + relativedelta(months=36, days=-1),
+                    "date_start": start_of(i),
+                    "date_end": start_of(i) + relativedelta(months=36, days=-1),
                     "line_ids": [
                         (0, 0, {"product_id": p.id, "name": p.name, "price_unit": price[p]})
                         for p in (bundle, upgrade)

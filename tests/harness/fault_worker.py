@@ -20,7 +20,7 @@ from pathlib import Path
 from dateutil.relativedelta import relativedelta
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_worker import _bench_partners  # noqa: E402
+from bench_worker import _bench_partners, _create_contracts  # noqa: E402
 
 MONTHS_DUE = 2
 
@@ -34,43 +34,9 @@ def reseller(env, batch):
 
 
 def prepare(env, batch, n):
-    bundle = env.ref("also_waas.waas_demo_bundle_basic")
-    upgrade = env.ref("also_waas.waas_demo_upgrade_premium")
-    company = env.company
-    items = env["waas.pricelist.item"]._get_price_items(
-        (bundle | upgrade).product_tmpl_id, 36, company
-    )
     customers = _bench_partners(env, "Fault End Customer", 20, country_id=env.ref("base.nl").id)
-    res = reseller(env, batch)
     start = first_start()
-    Contract = env["waas.contract"].with_context(tracking_disable=True, mail_create_nolog=True)
-    contracts = Contract.create(
-        [
-            {
-                "partner_id": customers[i % len(customers)].id,
-                "reseller_id": res.id,
-                "company_id": company.id,
-                "currency_id": company.currency_id.id,
-                "term_months": 36,
-                "date_start": start,
-                "date_end": start + relativedelta(months=36, days=-1),
-                "line_ids": [
-                    (
-                        0,
-                        0,
-                        {
-                            "product_id": p.id,
-                            "name": p.name,
-                            "price_unit": items[p.product_tmpl_id.id].monthly_price,
-                        },
-                    )
-                    for p in (bundle, upgrade)
-                ],
-            }
-            for i in range(n)
-        ]
-    )
-    env.cr.commit()
+    contracts = _create_contracts(env, n, reseller(env, batch), customers, lambda _i: start)
     return {"contracts": len(contracts)}
 
 

@@ -15,7 +15,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness as h
 
 HEADING = "### Who may change what"
-FIRST_COLUMN = "model (guarded)"
 
 
 def _literal_names(node, names=None):
@@ -83,23 +82,12 @@ def guarded_fields_in_code():
 
 def guarded_fields_in_readme():
     """{model: set of field names} from the README's "Who may change what" table."""
-    lines = (h.REPO / "README.md").read_text(encoding="utf-8").splitlines()
-    try:
-        start = next(i for i, line in enumerate(lines) if line.strip() == HEADING)
-    except StopIteration:
-        raise AssertionError(f"README.md has no '{HEADING}' section") from None
     table = {}
-    for line in lines[start + 1 :]:
-        if line.startswith("#"):
-            break
-        if not line.startswith("|"):
-            continue
-        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        quoted = re.match(r"`([^`]+)`", cells[0])  # "`sale.order` (WaaS deals)"
-        model = quoted.group(1) if quoted else cells[0]
-        if model.lower() == FIRST_COLUMN or set(model) <= {"-", ":", " "}:
-            continue
-        table[model] = {name.strip().strip("`") for name in cells[1].split(",") if name.strip()}
+    for _header, *rows in h.readme_tables(HEADING):
+        for cells in rows:
+            quoted = re.match(r"`([^`]+)`", cells[0])  # "`sale.order` (WaaS deals)"
+            model = quoted.group(1) if quoted else cells[0]
+            table[model] = {n.strip().strip("`") for n in cells[1].split(",") if n.strip()}
     return table
 
 
@@ -108,18 +96,16 @@ def problems():
         code, readme = guarded_fields_in_code(), guarded_fields_in_readme()
     except (AssertionError, SyntaxError) as error:
         return [str(error)]
-    found = []
-    for model in sorted(set(code) | set(readme)):
-        if model not in readme:
-            found.append(f"{model}: guarded in the code, missing from the README table")
-        elif model not in code:
-            found.append(f"{model}: in the README table, but the code guards nothing there")
-        elif code[model] != readme[model]:
-            found.append(
-                f"{model}: README lacks {sorted(code[model] - readme[model])}, "
-                f"README has extra {sorted(readme[model] - code[model])}"
-            )
-    return found
+    return h.differences(
+        dict(sorted(code.items())),
+        readme,
+        "the code (_waas_guarded_fields)",
+        "'Who may change what'",
+        lambda model: [
+            f"{model}: README lacks {sorted(code[model] - readme[model])}, "
+            f"README has extra {sorted(readme[model] - code[model])}"
+        ],
+    )
 
 
 if __name__ == "__main__":

@@ -29,32 +29,11 @@ def source_tables():
     return tuple(module.ROLES), module.ACCESS, [tuple(row) for row in module.ROUTES]
 
 
-def _readme_tables():
-    """The tables of the README's "## Security" section, each as [header, *rows]."""
-    lines = (h.REPO / "README.md").read_text(encoding="utf-8").splitlines()
-    try:
-        start = next(i for i, line in enumerate(lines) if line.strip() == HEADING)
-    except StopIteration:
-        raise AssertionError(f"README.md has no '{HEADING}' section") from None
-    tables, rows = [], []
-    for line in [*lines[start + 1 :], ""]:
-        if line.startswith("## "):
-            break
-        if line.strip().startswith("|"):
-            rows.append([cell.strip().strip("`") for cell in line.strip().strip("|").split("|")])
-        elif rows:
-            header, _separator, *body = rows
-            tables.append([header, *body])
-            rows = []
-    if rows:  # a table right before the next "## " heading
-        header, _separator, *body = rows
-        tables.append([header, *body])
-    return tables
-
-
 def readme_table(first_column):
     """(header, rows) of the Security table whose first column is ``first_column``."""
-    for header, *body in _readme_tables():
+    for header, *body in h.readme_tables(HEADING):
+        header = [cell.strip("`") for cell in header]
+        body = [[cell.strip("`") for cell in row] for row in body]
         if header[0].lower() == first_column:
             for row in body:
                 if len(row) != len(header):
@@ -88,18 +67,18 @@ def access_problems(roles, access):
     readme = {row[0]: dict(zip(roles, row[1:], strict=True)) for row in body}
     keys = [row[0] for row in body]
     found += _duplicates(keys, "access")
-    for model in [*access, *(m for m in readme if m not in access)]:
-        if model not in readme:
-            found.append(f"{model}: in {SOURCE_NAME}, missing from the README access table")
-        elif model not in access:
-            found.append(f"{model}: in the README access table, missing from {SOURCE_NAME}")
-        else:
-            for role in roles:
-                if readme[model][role] != access[model].get(role):
-                    found.append(
-                        f"{model} / {role}: README says {readme[model][role]!r}, "
-                        f"{SOURCE_NAME} says {access[model].get(role)!r}"
-                    )
+    found += h.differences(
+        access,
+        readme,
+        SOURCE_NAME,
+        "access",
+        lambda model: [
+            f"{model} / {role}: README says {readme[model][role]!r}, "
+            f"{SOURCE_NAME} says {access[model].get(role)!r}"
+            for role in roles
+            if readme[model][role] != access[model].get(role)
+        ],
+    )
     return found + _order(keys, list(access), "access")
 
 
@@ -111,16 +90,16 @@ def route_problems(routes):
     source = {row[0]: row for row in routes}
     keys = [row[0] for row in body]
     found = _duplicates(keys, "route")
-    for route in [*source, *(r for r in readme if r not in source)]:
-        if route not in readme:
-            found.append(f"{route}: in {SOURCE_NAME}, missing from the README route table")
-        elif route not in source:
-            found.append(f"{route}: in the README route table, missing from {SOURCE_NAME}")
-        elif readme[route] != source[route]:
-            found.append(
-                f"{route}: README says (model, for) = {readme[route][1:]}, "
-                f"{SOURCE_NAME} says {source[route][1:]}"
-            )
+    found += h.differences(
+        source,
+        readme,
+        SOURCE_NAME,
+        "route",
+        lambda route: [
+            f"{route}: README says (model, for) = {readme[route][1:]}, "
+            f"{SOURCE_NAME} says {source[route][1:]}"
+        ],
+    )
     return found + _order(keys, list(source), "route")
 
 
