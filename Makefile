@@ -15,9 +15,10 @@ test:
 bench:
 	$(PYTHON) tests/harness/run_bench.py
 
-## Style gates only
+## Style gates only (every addon folder of addons/ and tests/addons/)
+ADDON_DIRS := $(patsubst %/__manifest__.py,%,$(wildcard addons/*/__manifest__.py tests/addons/*/__manifest__.py))
 lint:
-	ruff check addons tests && ruff format --check addons tests && $(PYTHON) -m pylint --rcfile=.pylintrc addons/also_waas addons/also_waas_commission addons/also_waas_returns tests/addons/also_waas_scenarios
+	ruff check addons tests && ruff format --check addons tests && $(PYTHON) -m pylint --rcfile=.pylintrc $(ADDON_DIRS)
 
 ## Python packages of the suite (Odoo 18.0 Community itself must already be installed): the
 ## test and style tools of requirements.txt, then the external_dependencies of the addons'
