@@ -58,6 +58,9 @@ def run(db, modules):
     args = ["-d", db, f"--logfile={logfile}", "--ignore-core-addons"]
     proc = h.click_odoo("update", *args, capture_output=True, text=True)
     problems = _step(db, logfile, proc, modules, "installed")
+    log = logfile.read_text(errors="replace") if logfile.exists() else ""
+    if "Updating addons for their hash changed" not in log:
+        problems.append("click-odoo-update found nothing to update")
     yield (f"lifecycle: update {', '.join(modules)}", not problems, problems)
 
     # Uninstall in dependency order: the scenario addon(s), then ours, dependants first.

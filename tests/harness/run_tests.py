@@ -42,7 +42,8 @@ def run_odoo_tests(db, tags, modules):
     cmd += [f"--test-tags={tags}", "--stop-after-init", f"--http-port={h.free_port()}"]
     cmd += [f"--gevent-port={h.free_port()}", f"--logfile={logfile}", "--log-level=info"]
     cmd += ["--max-cron-threads=0"]
-    h.say(f"Installing {', '.join(modules)} and running their tests (log: {logfile})")
+    log = logfile.relative_to(h.REPO)
+    h.say(f"Installing {', '.join(modules)} and running their tests (log: {log})")
     rc = subprocess.run(cmd, cwd=h.REPO, check=False).returncode
     lines = logfile.read_text(errors="replace").splitlines() if logfile.exists() else []
     summaries = [m for m in map(SUMMARY.search, lines) if m]
