@@ -1027,8 +1027,17 @@ class WaasContract(models.Model):
         here: the caller's transaction (the cron runner, an HTTP request) is the unit."""
         ids = self._waas_lock_due_contract_ids(date, companies, limit, exclude_ids, domain)
         moves = self.browse(ids)._waas_invoice_chunk(date)
+        self._waas_after_invoice_batch(moves)
         remaining = self._waas_count_due(date, companies, set(exclude_ids).union(ids), domain)
         return ids, moves, remaining
+
+    @api.model
+    def _waas_after_invoice_batch(self, invoices):
+        """Hook called by each batch of the invoice run with the invoices it created
+        (posted, or left in draft when they could not be posted), in the batch's
+        transaction: e.g. the direct debit addon files the posted ones into a payment
+        order. Does nothing here."""
+        return None
 
     @api.model
     def _waas_invoice_run(
