@@ -1,0 +1,2 @@
+from . import test_mandate
+from . import test_direct_debit
