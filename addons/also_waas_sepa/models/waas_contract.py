@@ -3,6 +3,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
+from odoo.addons.also_waas.models.waas_contract import INVOICE_RUN_CHUNK_SIZE
+
 
 class WaasContract(models.Model):
     _inherit = "waas.contract"
@@ -80,3 +82,10 @@ class WaasContract(models.Model):
         res = super()._waas_after_invoice_batch(invoices)
         invoices._waas_sdd_add_to_payment_orders()
         return res
+
+    @api.model
+    def _waas_retry_posting(self, companies=None, limit=INVOICE_RUN_CHUNK_SIZE, domain=None):
+        """Invoices a run could not post go into the direct debit order once posted."""
+        moves = super()._waas_retry_posting(companies=companies, limit=limit, domain=domain)
+        moves._waas_sdd_add_to_payment_orders()
+        return moves

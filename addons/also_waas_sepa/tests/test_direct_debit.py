@@ -2,6 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import base64
 
+from freezegun import freeze_time
 from lxml import etree
 
 from odoo import fields
@@ -112,3 +113,32 @@ class TestDirectDebit(WaasSepaCommon):
         # Paid by the direct debit (Odoo: "in payment" until the bank statement matches).
         self.assertEqual(inv_nl.amount_residual, 0.0)
         self.assertEqual(inv_nl.payment_state, "in_payment")
+
+    def test_invoice_posted_later_is_debited(self):
+        """An invoice the run could not post goes into the debit order when the daily
+        retry posts it."""
+        currency = self.env.ref("base.CHF")
+        if currency == self.currency:
+            currency = self.env.ref("base.EUR")
+        currency.active = True
+        mandate = self.order_nl.waas_mandate_id
+        contract = self._create_contract(
+            term=12, currency_id=currency.id, waas_mandate_id=mandate.id
+        )
+        currency.active = False  # Odoo refuses to post in an inactive currency
+        Contract = self.env["waas.contract"]
+        with freeze_time("2026-02-01"):
+            moves = Contract._waas_invoice_run(date="2026-02-01", domain=[("id", "=", contract.id)])
+        self.assertEqual(len(moves), 2)
+        self.assertEqual(set(moves.mapped("state")), {"draft"})
+        self.assertEqual(moves.payment_mode_id, self.sdd_mode)
+        self.assertFalse(moves.line_ids.payment_line_ids)
+        with freeze_time("2026-02-02"):
+            currency.active = True
+            tried = Contract._waas_retry_posting(domain=[("id", "=", contract.id)])
+            self.assertEqual(tried, moves)
+            self.assertEqual(set(moves.mapped("state")), {"posted"})
+            pay_lines = moves.line_ids.payment_line_ids
+            self.assertEqual(len(pay_lines), 2)
+            self.assertEqual(pay_lines.order_id.date_scheduled, fields.Date.to_date("2026-02-02"))
+            self.assertEqual(pay_lines.mandate_id, mandate)
