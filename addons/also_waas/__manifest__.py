@@ -16,9 +16,18 @@
         "account",
         "portal",
         "base_vat",
+        "account_edi_ubl_cii",
+        "account_edi_ubl_cii_tax_extension",
+        "account_peppol",
     ],
     "external_dependencies": {
-        "python": ["python-stdnum>=1.19", "requests", "websocket-client", "xlsxwriter>=3.0"]
+        "python": [
+            "phonenumbers",
+            "python-stdnum>=1.19",
+            "requests",
+            "websocket-client",
+            "xlsxwriter>=3.0",
+        ]
     },
     "data": [
         "security/also_waas_security.xml",

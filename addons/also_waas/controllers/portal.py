@@ -527,6 +527,15 @@ class WaasCustomerPortal(CustomerPortal):
             raise self._waas_validation_error(
                 error.args[0], ("new_vat", "new_company_registry")
             ) from None
+        peppol_vals = {}
+        if post.get("new_peppol") or (post.get("new_peppol_id") or "").strip():
+            # The Peppol ID entered, or the one of the registry number (BE 0208, NL 0106).
+            try:
+                peppol_vals = request.env["res.partner"]._waas_peppol_vals(
+                    (post.get("new_peppol_id") or "").strip()[:64], country, registry
+                )
+            except ValidationError as error:
+                raise self._waas_validation_error(error.args[0], ("new_peppol_id",)) from None
         email = (post.get("new_email") or "").strip()
         if email and "@" not in email:
             raise self._waas_validation_error(
@@ -548,6 +557,7 @@ class WaasCustomerPortal(CustomerPortal):
             "zip": (post.get("new_zip") or "").strip()[:24] or False,
             "city": (post.get("new_city") or "").strip()[:128] or False,
             "email": email or False,
+            **peppol_vals,
         }
 
     @http.route("/my/waas/quotes/<int:order_id>", type="http", auth="user", website=True)

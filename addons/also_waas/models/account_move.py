@@ -72,6 +72,24 @@ class AccountMove(models.Model):
         "daily invoice run tries again.",
     )
     waas_post_failed_on = fields.Date(string="WaaS Posting Failed On", readonly=True, copy=False)
+    # How a posted WaaS invoice goes out: decided when it is posted, from its customer.
+    waas_einvoice_channel = fields.Selection(
+        selection=[
+            ("peppol", "Peppol (BIS Billing 3.0 UBL)"),
+            ("email", "E-mail (PDF and UBL)"),
+        ],
+        string="Sent By",
+        readonly=True,
+        copy=False,
+        help="Peppol when the customer has a Peppol endpoint when the invoice is posted, "
+        "otherwise e-mail.",
+    )
+    waas_einvoice_error = fields.Text(
+        string="E-invoice Error",
+        readonly=True,
+        copy=False,
+        help="Why the UBL (Peppol BIS Billing 3.0) of this invoice could not be generated.",
+    )
 
     def init(self):
         res = super().init()
@@ -233,6 +251,67 @@ class AccountMove(models.Model):
         failed = to_post._waas_post_isolated()
         self._waas_report_post_failures(failed)
         return moves
+
+    # ------------------------------------------------------------------ posting
+    def _post(self, soft=True):
+        posted = super()._post(soft=soft)
+        posted._waas_einvoice_moves()._waas_set_einvoice_channel()
+        return posted
+
+    def _waas_einvoice_moves(self):
+        """The WaaS invoices among these (those of a contract; the returns addon adds its
+        pickup fees and missing-device charges): they go out as Peppol e-invoices."""
+        return self.filtered("waas_contract_id")
+
+    def _waas_set_einvoice_channel(self):
+        """Peppol for the customers with a Peppol endpoint, e-mail for the others (two
+        writes for the whole batch)."""
+        peppol = self.filtered(lambda move: move.commercial_partner_id._waas_has_peppol_endpoint())
+        if peppol:
+            peppol.write({"waas_einvoice_channel": "peppol"})
+        if self - peppol:
+            (self - peppol).write({"waas_einvoice_channel": "email"})
+
+    def _waas_export_ubl(self):
+        """Generate the Peppol BIS Billing 3.0 UBL of these posted customer invoices and
+        credit notes in one call (Odoo's ``account.edi.xml.ubl_bis3``) and attach it to each
+        as Odoo's Send does (``ubl_cii_xml_id``); invoices that already have theirs are
+        left alone. What the export refuses is kept on the invoice. Returns the invoices
+        that have their UBL."""
+        moves = self.filtered(
+            lambda move: (
+                move.state == "posted" and move.is_sale_document() and not move.ubl_cii_xml_id
+            )
+        )
+        builder = self.env["account.edi.xml.ubl_bis3"]
+        attachments_vals = []
+        errors = {}
+        for move in moves:
+            xml_content, export_errors = builder._export_invoice(move)
+            if export_errors:
+                errors[move] = "\n".join(sorted(export_errors))
+                continue
+            attachments_vals.append(
+                {
+                    "name": builder._export_invoice_filename(move),
+                    "raw": xml_content,
+                    "mimetype": "application/xml",
+                    "res_model": move._name,
+                    "res_id": move.id,
+                    "res_field": "ubl_cii_xml_file",
+                }
+            )
+        # sudo: the attachment of a binary field of a posted invoice, created as Odoo's own
+        # account.move.send creates it (as superuser) for whoever sends the invoice.
+        self.env["ir.attachment"].sudo().create(attachments_vals)
+        moves.invalidate_recordset(["ubl_cii_xml_id", "ubl_cii_xml_file"])
+        failed = self.browse([move.id for move in errors])
+        for move, error in errors.items():
+            move.waas_einvoice_error = error
+        done = moves - failed
+        if done.filtered("waas_einvoice_error"):
+            done.write({"waas_einvoice_error": False})
+        return done
 
     def _waas_post_isolated(self):
         """Post these invoices as every WaaS invoice is: all at once in a savepoint; when

@@ -1,15 +1,33 @@
+import re
+
+from stdnum.exceptions import ValidationError as StdnumValidationError
+
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import email_normalize
 
-from .waas_credit_check import waas_registry_key, waas_vat_key
+from .waas_credit_check import REGISTRY_VALIDATORS, waas_registry_key, waas_vat_key
 
 MIN_WARRANTY_MONTHS = 36
 PRODUCT_MANAGER_GROUP = "also_waas.group_waas_product_manager"
 WAAS_MANAGER_GROUP = "also_waas.group_waas_manager"
+# Peppol endpoint schemes (EAS) of the end customers' company registry numbers, per country
+# (ISO 6523 ICD): Belgian enterprise number (KBO/BCE), Dutch KvK number.
+WAAS_PEPPOL_REGISTRY_EAS = {"BE": "0208", "NL": "0106"}
+# python-stdnum checks of the endpoint per scheme (the same as the registry number checks of
+# the credit check); the Dutch OIN is 20 digits.
+WAAS_PEPPOL_ENDPOINT_VALIDATORS = {
+    "0208": REGISTRY_VALIDATORS["be"],
+    "0106": REGISTRY_VALIDATORS["nl"],
+    "0190": lambda number: re.fullmatch(r"\d{20}", number) or _raise_stdnum(),
+}
 # Partner fields that only WaaS Managers change: who is a reseller (commission price
 # list, portal quoting) and where a manufacturer's sell-out report goes.
 WAAS_MANAGER_PARTNER_FIELDS = ("waas_is_reseller", "waas_sellout_email", "waas_sellout_contact_id")
+
+
+def _raise_stdnum():
+    raise StdnumValidationError()
 
 
 class ResPartner(models.Model):
@@ -111,6 +129,59 @@ class ResPartner(models.Model):
     @api.depends_context("uid")
     def _compute_waas_user_is_manager(self):
         self.waas_user_is_manager = self.env.user.has_group(WAAS_MANAGER_GROUP)
+
+    # ------------------------------------------------------------------ Peppol
+
+    def _build_error_peppol_endpoint(self, eas, endpoint):
+        """Odoo's format checks of the Peppol endpoint, then the check digits of the
+        Belgian enterprise number and the form of the Dutch KvK and OIN (python-stdnum)."""
+        error = super()._build_error_peppol_endpoint(eas, endpoint)
+        validator = WAAS_PEPPOL_ENDPOINT_VALIDATORS.get(eas)
+        if error or not validator:
+            return error
+        try:
+            validator(endpoint)
+        except StdnumValidationError:
+            return _(
+                "The Peppol endpoint %(scheme)s:%(endpoint)s is not valid.",
+                scheme=eas,
+                endpoint=endpoint,
+            )
+        return False
+
+    @api.model
+    def _waas_peppol_vals(self, peppol_id, country, registry):
+        """The values ``peppol_eas`` and ``peppol_endpoint`` of an end customer from the
+        Peppol ID ``scheme:number`` entered, or, when none is entered, from the country and
+        the company registry number (Belgium 0208, the Netherlands 0106). Raise a
+        ValidationError when the ID cannot be read or fails its check."""
+        peppol_id = (peppol_id or "").replace(" ", "")
+        if peppol_id:
+            eas, sep, endpoint = peppol_id.partition(":")
+            if not sep:
+                eas, endpoint = WAAS_PEPPOL_REGISTRY_EAS.get(country.code), peppol_id
+        else:
+            eas = WAAS_PEPPOL_REGISTRY_EAS.get(country.code)
+            endpoint = re.sub(r"\D", "", registry or "")
+            if eas == "0208":
+                endpoint = endpoint.zfill(10)
+        if not eas or not endpoint or eas not in dict(self._fields["peppol_eas"].selection):
+            raise ValidationError(
+                _(
+                    "Enter the Peppol ID as scheme:number (e.g. 0208:0477472701 or "
+                    "0106:24321773), or a Belgian or Dutch company registry number."
+                )
+            )
+        error = self._build_error_peppol_endpoint(eas, endpoint)
+        if error:
+            raise ValidationError(error)
+        return {"peppol_eas": eas, "peppol_endpoint": endpoint}
+
+    def _waas_has_peppol_endpoint(self):
+        """Whether this customer receives its invoices as Peppol BIS Billing 3.0 UBL."""
+        self.ensure_one()
+        partner = self.commercial_partner_id
+        return bool(partner.peppol_eas and partner.peppol_endpoint)
 
     # ------------------------------------------------------------------ constraints
     @api.constrains("waas_approval_state", "waas_warranty_months", "waas_is_manufacturer")

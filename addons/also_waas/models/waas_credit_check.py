@@ -169,6 +169,23 @@ class WaasCreditCheck(models.Model):
     partner_company_registry = fields.Char(
         related="partner_id.company_registry", string="Company Registry"
     )
+    # The end customer's Peppol endpoint (its e-invoices go out on Peppol): set by the
+    # reseller on the portal or derived from the registry number, checked and corrected
+    # here by the credit controller.
+    partner_peppol_eas = fields.Selection(
+        selection=lambda self: self.env["res.partner"]._fields["peppol_eas"].selection,
+        string="Peppol Scheme",
+        compute="_compute_partner_peppol",
+        inverse="_inverse_partner_peppol",
+    )
+    partner_peppol_endpoint = fields.Char(
+        string="Peppol Endpoint",
+        compute="_compute_partner_peppol",
+        inverse="_inverse_partner_peppol",
+        help="The end customer's Peppol ID: Belgium 0208 with the enterprise number, "
+        "the Netherlands 0106 with the KvK number or 0190 with the OIN. Its invoices go out "
+        "as Peppol BIS Billing 3.0 e-invoices; without one, by e-mail.",
+    )
     order_state = fields.Selection(related="sale_order_id.state", string="Quotation Status")
     contract_value = fields.Monetary(
         related="sale_order_id.waas_contract_value", string="Current Contract Value"
@@ -197,6 +214,30 @@ class WaasCreditCheck(models.Model):
                 check.state == "approved"
                 and not check._waas_is_expired()
                 and check._waas_covers(check.contract_value)
+            )
+
+    @api.depends("partner_id.peppol_eas", "partner_id.peppol_endpoint")
+    def _compute_partner_peppol(self):
+        for check in self:
+            partner = check.partner_id.commercial_partner_id
+            check.partner_peppol_eas = partner.peppol_eas
+            check.partner_peppol_endpoint = partner.peppol_endpoint
+
+    def _inverse_partner_peppol(self):
+        self._waas_check_controller()
+        for check in self:
+            partner = check.partner_id.commercial_partner_id
+            endpoint = (check.partner_peppol_endpoint or "").replace(" ", "") or False
+            if (partner.peppol_eas, partner.peppol_endpoint) == (
+                check.partner_peppol_eas,
+                endpoint,
+            ):
+                continue
+            # sudo: credit controllers (checked above) correct the end customer's Peppol
+            # endpoint without the right to edit contacts; the partner's own constraint
+            # checks it (python-stdnum).
+            partner.sudo().write(
+                {"peppol_eas": check.partner_peppol_eas, "peppol_endpoint": endpoint}
             )
 
     def _waas_is_expired(self, date=None):

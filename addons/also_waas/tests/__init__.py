@@ -25,3 +25,4 @@ from . import test_guard_signature
 from . import test_guard_renewal
 from . import test_migrations
 from . import test_report_pdf
+from . import test_einvoice

@@ -139,6 +139,21 @@ class TestPortalCustomers(HttpCase, WaasPortalCommon):
         # Its own entry: the reseller sees what it typed.
         self.assertIn("typed@new-customer.example.com", response.text)
 
+    def test_peppol_endpoint_from_the_registry_number(self):
+        self._post_new_customer(new_peppol="1")
+        partner = self.env["res.partner"].search([("name", "=", "Typed Name BV")])
+        self.assertEqual((partner.peppol_eas, partner.peppol_endpoint), ("0106", KVK_NL_OTHER))
+
+    def test_peppol_id_entered_is_checked(self):
+        response = self._post_new_customer(new_peppol_id="0190:123")
+        self.assertIn("o_waas_form_error", response.text)
+        self.assertFalse(self.env["res.partner"].search([("name", "=", "Typed Name BV")]))
+        self._post_new_customer(new_peppol_id="0190:00000001003214345000")
+        partner = self.env["res.partner"].search([("name", "=", "Typed Name BV")])
+        self.assertEqual(
+            (partner.peppol_eas, partner.peppol_endpoint), ("0190", "00000001003214345000")
+        )
+
     def test_customer_of_another_company_is_not_matched(self):
         other_company = self.env["res.company"].create({"name": "ALSO Other Country"})
         elsewhere = self.env["res.partner"].create(

@@ -38,3 +38,8 @@ class AccountMove(models.Model):
     def _waas_source_document(self):
         """A return's invoice is about the return: a posting failure is told there."""
         return self.waas_return_id or self.waas_charge_return_id or super()._waas_source_document()
+
+    def _waas_einvoice_moves(self):
+        return super()._waas_einvoice_moves() | self.filtered(
+            lambda move: move.waas_return_id or move.waas_charge_return_id
+        )
