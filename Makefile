@@ -1,7 +1,7 @@
 # ALSO WaaS on Odoo 18.0 Community. See README.md.
 PYTHON ?= python3
 
-.PHONY: run test bench lint setup i18n
+.PHONY: run test bench lint setup i18n einvoice-check
 
 ## Create or update the demo database and serve Odoo on http://localhost:8069
 run:
@@ -14,6 +14,11 @@ test:
 ## Benchmarks (see the Performance section of the README)
 bench:
 	$(PYTHON) tests/harness/run_bench.py
+
+## The UBL of every kind of WaaS invoice against the official EN 16931 and Peppol BIS 3.0
+## rules in EINVOICE_RULES (default ../shared/einvoice); exit 1 on any fatal rule
+einvoice-check:
+	$(PYTHON) tests/harness/einvoice_check.py
 
 ## Style gates only (every addon folder of addons/ and tests/addons/)
 ADDON_DIRS := $(patsubst %/__manifest__.py,%,$(wildcard addons/*/__manifest__.py tests/addons/*/__manifest__.py))
