@@ -1,3 +1,4 @@
+import json
 import re
 
 from dateutil.relativedelta import relativedelta
@@ -89,6 +90,14 @@ class WaasPortalCommon(WaasCommon):
         match = re.search(r'name="csrf_token" value="([^"]+)"', response.text)
         self.assertTrue(match, f"no csrf_token on {url}")
         return match.group(1)
+
+    def _json(self, url, params):
+        """The JSON-RPC answer of ``url`` to ``params`` (as the logged-in session)."""
+        return self.url_open(
+            url,
+            data=json.dumps({"jsonrpc": "2.0", "method": "call", "params": params}),
+            headers={"Content-Type": "application/json"},
+        ).json()
 
     def _post_form(self, form_url, post_url, **data):
         """Post ``data`` to ``post_url`` with the csrf_token of the form on ``form_url``."""

@@ -3,7 +3,6 @@
 and the renewal commission earned, only by activating a renewal quotation with the credit
 approval, the end customer's signature and ALSO's countersignature."""
 
-import json
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -67,13 +66,6 @@ class TestGuardRenewal(WaasRpcMixin, HttpCase, WaasPortalCommon):
         commissions = self._renewal_commissions()
         if commissions is not None:
             self.assertFalse(commissions)
-
-    def _json(self, url, params):
-        return self.url_open(
-            url,
-            data=json.dumps({"jsonrpc": "2.0", "method": "call", "params": params}),
-            headers={"Content-Type": "application/json"},
-        ).json()
 
     def _renew_url(self, contract=None):
         return f"/my/waas/contracts/{(contract or self.contract).id}/renew"

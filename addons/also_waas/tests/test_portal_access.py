@@ -123,13 +123,6 @@ class TestPortalAccess(HttpCase, WaasPortalCommon):
         )
 
     # ------------------------------------------------------------------ JSON routes
-    def _json(self, url, params):
-        return self.url_open(
-            url,
-            data=json.dumps({"jsonrpc": "2.0", "method": "call", "params": params}),
-            headers={"Content-Type": "application/json"},
-        ).json()
-
     def test_json_counters(self):
         counters = ["waas_contract_count", "waas_quote_count", "waas_price_count"]
         self.authenticate("portal_ra", "portal_ra")
