@@ -151,22 +151,8 @@ class TestGuardReturns(WaasRpcMixin, HttpCase, WaasPortalCommon, ReturnsCommon):
     def test_lines_and_wipes_only_through_receipt_and_wizard(self):
         ret = self._received_return()
         line = ret.line_ids
-        self._assert_fault(
-            GUARDED,
-            self.user_waas,
-            "waas.return.line",
-            "write",
-            line.ids,
-            {"received": False, "missing": True},
-        )
-        self._assert_fault(
-            GUARDED,
-            self.user_waas,
-            "waas.return.line",
-            "write",
-            line.ids,
-            {"device_id": self.device_a.id},
-        )
+        for vals in ({"received": False, "missing": True}, {"device_id": self.device_a.id}):
+            self._assert_fault(GUARDED, self.user_waas, "waas.return.line", "write", line.ids, vals)
         self._assert_fault(
             "created only by the actions",
             self.user_waas,
