@@ -30,13 +30,18 @@ RULE_SETS = ("EN16931-UBL-validation.xslt", "PEPPOL-EN16931-UBL.xslt")
 
 
 def rules_dir():
-    path = Path(os.environ.get("EINVOICE_RULES") or h.REPO.parent / "shared" / "einvoice")
-    if not path.is_absolute():
-        path = h.REPO / path
-    if not all((path / name).exists() for name in (*RULE_SETS, "validate.py")):
-        h.say(f"The official rules are not in {path} (set EINVOICE_RULES).")
-        sys.exit(2)
-    return path
+    """EINVOICE_RULES, else ``shared/einvoice`` beside the repository (``../shared/einvoice``)
+    or beside one of its parent folders (a clone made deeper in the same workplace)."""
+    wanted = os.environ.get("EINVOICE_RULES")
+    if wanted:
+        candidates = [Path(wanted) if Path(wanted).is_absolute() else h.REPO / wanted]
+    else:
+        candidates = [parent / "shared" / "einvoice" for parent in h.REPO.parents]
+    for path in candidates:
+        if all((path / name).exists() for name in (*RULE_SETS, "validate.py")):
+            return path
+    h.say(f"The official rules are not in {candidates[0]} (set EINVOICE_RULES).")
+    sys.exit(2)
 
 
 # --------------------------------------------------------------------------- in Odoo
@@ -332,10 +337,10 @@ def main():
         worker(sys.argv[2], Path(sys.argv[3]), sys.argv[sys.argv.index("--") + 1 :])
         return 0
     rules = rules_dir()
+    h.require_odoo()
     h.ensure_postgres()
-    template = h.template_db(h.require_odoo())
-    h.say(f"Building the throw-away database {DB} with {', '.join(h.OUR_ADDONS)}")
-    h.copy_db(template, DB)
+    h.create_db(DB)
+    h.say(f"Installing {', '.join(h.OUR_ADDONS)} in {DB}")
     try:
         args = h.odoo_cmd()[3:]
         cmd = [sys.executable, "-m", "odoo", *args, "-d", DB, "--db-filter=.*"]
