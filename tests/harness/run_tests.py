@@ -150,6 +150,22 @@ def gates(db, modules, lifecycle_ok):
         checks += [(name, ok, "\n".join(p)) for name, ok, p in faults.run(faults_db)]
         if not os.environ.get("WAAS_KEEP_DB"):
             h.drop_db(faults_db)
+        # The UBL of every kind of WaaS invoice against the official rules (make einvoice-check).
+        einvoice = subprocess.run(
+            [sys.executable, str(Path(__file__).with_name("einvoice_check.py"))],
+            cwd=h.REPO,
+            env={**os.environ, "EINVOICE_DB": f"{db}_einvoice"},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        checks.append(
+            (
+                "e-invoices valid by the EN 16931 and Peppol BIS 3.0 rules (make einvoice-check)",
+                not einvoice.returncode,
+                einvoice.stdout + einvoice.stderr,
+            )
+        )
     guard_problems = guard_table.problems()
     checks.append(
         (
