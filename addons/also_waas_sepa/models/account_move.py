@@ -75,3 +75,16 @@ class AccountMove(models.Model):
         for key, group in groups.items():
             group.sudo().create_payment_line_from_move_line(orders[key])
         return Order.browse([orders[key].id for key in groups]).sudo(False)
+
+    # ------------------------------------------------------------------ returned debits
+    def _payment_returned(self, return_line):
+        """OCA account_payment_return: a confirmed return reopens these invoices; for
+        WaaS invoices their contracts are flagged and credit control is told."""
+        res = super()._payment_returned(return_line)
+        reason = return_line.reason_id.display_name if return_line.reason_id else False
+        if return_line.reason_additional_information:
+            reason = " ".join(filter(None, [reason, return_line.reason_additional_information]))
+        self.waas_contract_id._waas_debit_returned(
+            return_line.date or return_line.return_id.date, reason
+        )
+        return res

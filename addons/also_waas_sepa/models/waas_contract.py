@@ -2,8 +2,12 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
+from odoo.tools.misc import format_date
 
 from odoo.addons.also_waas.models.waas_contract import INVOICE_RUN_CHUNK_SIZE
+
+# Set only by a confirmed payment return (see ``_waas_debit_returned``).
+WAAS_DEBIT_RETURN_FIELDS = frozenset({"waas_debit_returned_date", "waas_debit_return_reason"})
 
 
 class WaasContract(models.Model):
@@ -32,6 +36,20 @@ class WaasContract(models.Model):
         help="Direct debit when the contract has a valid mandate and the company a WaaS "
         "direct debit payment mode; otherwise the end customer pays by bank transfer.",
     )
+    waas_debit_returned_date = fields.Date(
+        string="Debit Returned On",
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="Date of the last payment of this contract's invoices that the bank returned "
+        "(set by confirming the payment return, which reopens the invoice).",
+    )
+    waas_debit_return_reason = fields.Char(
+        string="Debit Return Reason",
+        readonly=True,
+        copy=False,
+        help="Reason code and reason the bank gave for the last returned payment.",
+    )
 
     # ------------------------------------------------------------------ computes
     @api.depends("waas_mandate_id.state", "company_id.waas_sdd_payment_mode_id")
@@ -51,6 +69,13 @@ class WaasContract(models.Model):
                 self.env._(
                     "The direct debit mandate of a WaaS contract comes from the quotation "
                     "the end customer signed, not from editing the contract."
+                )
+            )
+        if WAAS_DEBIT_RETURN_FIELDS.intersection(vals) and not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "A returned debit is recorded by confirming the bank's payment return, "
+                    "not by editing the contract."
                 )
             )
         return res
@@ -89,3 +114,47 @@ class WaasContract(models.Model):
         moves = super()._waas_retry_posting(companies=companies, limit=limit, domain=domain)
         moves._waas_sdd_add_to_payment_orders()
         return moves
+
+    # ------------------------------------------------------------------ returned debits
+    def _waas_debit_returned(self, date, reason):
+        """A payment of these contracts' invoices came back (``date``, ``reason``: the
+        return's date and its reason label): flag the contracts and their end customers,
+        say so in the contracts' chatter and give every credit controller of the company
+        a to-do. Called by the confirmation of the payment return only."""
+        if not self:
+            return
+        # sudo: the accountant confirming the bank's return needs no WaaS rights; the
+        # confirmed return is the only action that sets the guarded flag.
+        contracts = self.sudo()
+        contracts.write({"waas_debit_returned_date": date, "waas_debit_return_reason": reason})
+        contracts.partner_id.commercial_partner_id._waas_set_debit_returned(date)
+        reason = reason or self.env._("no reason given")
+        body = self.env._(
+            "The bank returned a payment of this contract's invoices on %(date)s "
+            "(%(reason)s): the invoice is open again.",
+            date=format_date(self.env, date),
+            reason=reason,
+        )
+        team = self.env["waas.credit.check"]._waas_credit_team()
+        todo = self.env.ref("mail.mail_activity_data_todo")
+        for contract in contracts:
+            contract.message_post(body=body, subtype_xmlid="mail.mt_note")
+            for user in team.filtered(lambda u, c=contract: c.company_id in u.company_ids):
+                contract.activity_schedule(
+                    activity_type_id=todo.id,
+                    date_deadline=fields.Date.context_today(self),
+                    summary=self.env._("Returned debit: follow up the payment"),
+                    note=body,
+                    user_id=user.id,
+                )
+
+    def _waas_portal_masked_iban(self):
+        """The mandate's IBAN as the end customer sees it on the portal: the country code
+        and the last four characters, the rest masked, in groups of four
+        (``NL** **** **** **43 00``)."""
+        self.ensure_one()
+        iban = (self.waas_mandate_id.partner_bank_id.sanitized_acc_number or "").upper()
+        if len(iban) < 8:
+            return ""
+        masked = iban[:2] + "*" * (len(iban) - 6) + iban[-4:]
+        return " ".join(masked[i : i + 4] for i in range(0, len(masked), 4))
