@@ -50,3 +50,12 @@ class TestPortalMandate(HttpCase, WaasSepaCommon, WaasPortalCommon):
         self.assertNotIn("43 00", text)
         self.assertNotIn(self.mandate.unique_mandate_reference, text)
         self.assertNotIn("o_waas_mandate_iban", text)
+
+    def test_returned_debit_shown_reason_only_to_end_customer(self):
+        self.contract._waas_debit_returned(self.contract.date_start, "[AM04] Insufficient funds")
+        text = self._page("portal_ca")
+        self.assertIn("o_waas_debit_returned", text)
+        self.assertIn("AM04", text)
+        text = self._page("portal_ra")
+        self.assertIn("o_waas_debit_returned", text)
+        self.assertNotIn("AM04", text)
