@@ -66,6 +66,7 @@
         "data/waas_credit_check_cron.xml",
         "views/waas_credit_check_views.xml",
         "wizards/waas_credit_check_reject_views.xml",
+        "wizards/waas_partner_release_views.xml",
         "views/sale_order_views.xml",
         "views/waas_portal_templates.xml",
     ],

@@ -10,6 +10,13 @@ class ResCompany(models.Model):
         default=90,
         help="How long an approved WaaS credit check stays valid.",
     )
+    waas_dunning_grace_days = fields.Integer(
+        string="WaaS Dunning Grace (days)",
+        default=30,
+        help="A customer with a WaaS invoice overdue by more than these days is in dunning: "
+        "no new quotation is activated, no renewal and no upgrade until a credit controller "
+        "releases it.",
+    )
     waas_four_eyes = fields.Boolean(
         string="WaaS Four-Eyes Rule",
         default=True,

@@ -8,6 +8,9 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.waas_credit_validity_days",
         readonly=False,
     )
+    waas_dunning_grace_days = fields.Integer(
+        related="company_id.waas_dunning_grace_days", readonly=False
+    )
     waas_four_eyes = fields.Boolean(related="company_id.waas_four_eyes", readonly=False)
     waas_invoice_journal_id = fields.Many2one(
         related="company_id.waas_invoice_journal_id",

@@ -1,11 +1,13 @@
 import re
+from datetime import timedelta
 
 from stdnum.exceptions import ValidationError as StdnumValidationError
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import email_normalize
+from odoo.tools import email_normalize, formatLang
 
+from ..tools import waas_wizard_action
 from .waas_credit_check import REGISTRY_VALIDATORS, waas_registry_key, waas_vat_key
 
 MIN_WARRANTY_MONTHS = 36
@@ -24,6 +26,7 @@ WAAS_PEPPOL_ENDPOINT_VALIDATORS = {
 # Partner fields that only WaaS Managers change: who is a reseller (commission price
 # list, portal quoting) and where a manufacturer's sell-out report goes.
 WAAS_MANAGER_PARTNER_FIELDS = ("waas_is_reseller", "waas_sellout_email", "waas_sellout_contact_id")
+CREDIT_CONTROLLER_GROUP = "also_waas.group_waas_credit_controller"
 
 
 def _raise_stdnum():
@@ -31,7 +34,13 @@ def _raise_stdnum():
 
 
 class ResPartner(models.Model):
-    _inherit = "res.partner"
+    _name = "res.partner"  # needed with two parents (else a new model would be made)
+    _inherit = ["res.partner", "waas.guard.mixin"]
+    # The approved exposure limit is set only by approving a credit check, the release of a
+    # blocked customer only by a credit controller's Release (waas.guard.mixin).
+    _waas_guarded_fields = frozenset(
+        {"waas_credit_limit", "waas_block_released_until", "waas_block_release_reason"}
+    )
 
     # ------------------------------------------------------------------ manufacturer
     waas_is_manufacturer = fields.Boolean(
@@ -87,6 +96,58 @@ class ResPartner(models.Model):
         help="Technical: country and compact company registry number (python-stdnum).",
     )
 
+    # ------------------------------------------------------------------ credit exposure
+    # The end customer's total exposure (open invoices + what its running contracts still
+    # have to invoice), in the current company's currency; see _waas_exposure().
+    waas_exposure_currency_id = fields.Many2one(
+        comodel_name="res.currency",
+        string="Exposure Currency",
+        compute="_compute_waas_exposure_currency",
+    )
+    waas_open_receivable = fields.Monetary(
+        string="Open Invoices",
+        currency_field="waas_exposure_currency_id",
+        compute="_compute_waas_exposure",
+        help="What the customer still owes on its posted customer invoices (taxes included).",
+    )
+    waas_contracts_remaining = fields.Monetary(
+        string="Remaining Contract Value",
+        currency_field="waas_exposure_currency_id",
+        compute="_compute_waas_exposure",
+        help="What its running WaaS contracts have still to invoice (untaxed).",
+    )
+    waas_exposure = fields.Monetary(
+        string="Total Exposure",
+        currency_field="waas_exposure_currency_id",
+        compute="_compute_waas_exposure",
+    )
+    waas_credit_limit = fields.Monetary(
+        string="Approved Exposure",
+        currency_field="waas_exposure_currency_id",
+        tracking=True,
+        copy=False,
+        readonly=True,
+        help="The total exposure the credit team approved with the last credit check (set by "
+        "Approve). Above it, the customer gets no new WaaS business until released.",
+    )
+    waas_block_released_until = fields.Date(
+        string="Released Until",
+        tracking=True,
+        copy=False,
+        readonly=True,
+        help="A credit controller released the customer's block up to and including this date.",
+    )
+    waas_block_release_reason = fields.Text(
+        string="Release Reason", tracking=True, copy=False, readonly=True
+    )
+    waas_blocked = fields.Boolean(
+        string="WaaS Blocked",
+        compute="_compute_waas_exposure",
+        help="Over its approved exposure or in dunning, and not released: no new quotation "
+        "is activated, no renewal and no upgrade.",
+    )
+    waas_block_reason = fields.Text(string="Why Blocked", compute="_compute_waas_exposure")
+
     # ------------------------------------------------------------------ sell-out reporting
     waas_sellout_email = fields.Char(
         string="Sell-out E-mail",
@@ -125,6 +186,24 @@ class ResPartner(models.Model):
             country_code = partner.country_id.code
             partner.waas_vat_key = waas_vat_key(partner.vat, country_code)
             partner.waas_registry_key = waas_registry_key(partner.company_registry, country_code)
+
+    @api.depends_context("company")
+    def _compute_waas_exposure_currency(self):
+        self.waas_exposure_currency_id = self.env.company.currency_id
+
+    @api.depends_context("company")
+    def _compute_waas_exposure(self):
+        company = self.env.company
+        exposure = self._waas_exposure(company)
+        blocks = self._waas_block_reasons(company, exposure=exposure)
+        for partner in self:
+            open_amount, remaining = exposure.get(partner.commercial_partner_id.id, (0.0, 0.0))
+            partner.waas_open_receivable = open_amount
+            partner.waas_contracts_remaining = remaining
+            partner.waas_exposure = open_amount + remaining
+            reasons = blocks.get(partner.commercial_partner_id.id)
+            partner.waas_blocked = bool(reasons)
+            partner.waas_block_reason = "\n".join(reasons or [])
 
     @api.depends_context("uid")
     def _compute_waas_user_is_manager(self):
@@ -402,6 +481,231 @@ class ResPartner(models.Model):
                 if partner:
                     return partner
         return self.browse()
+
+    # ------------------------------------------------------------------ credit exposure
+    def _waas_exposure(self, company):
+        """{commercial partner id: (open invoices, remaining contract value)} of the
+        commercial partners of ``self`` in ``company``, in its currency: what the posted
+        customer invoices still owe (taxes included) and what the running contracts have
+        still to invoice (contract value minus the live monthly invoices, untaxed). Three
+        queries for the whole recordset."""
+        partners = self.commercial_partner_id
+        result = {partner.id: (0.0, 0.0) for partner in partners}
+        if not partners:
+            return result
+        currency = company.currency_id
+        # sudo: the exposure is the credit team's figure; WaaS users see it without the
+        # right to read every invoice and contract of the customer (only sums are read).
+        groups = (
+            self.env["account.move"]
+            .sudo()
+            ._read_group(
+                [
+                    ("commercial_partner_id", "in", partners.ids),
+                    ("company_id", "=", company.id),
+                    ("move_type", "in", ("out_invoice", "out_refund")),
+                    ("state", "=", "posted"),
+                    ("payment_state", "in", ("not_paid", "partial")),
+                ],
+                ["commercial_partner_id"],
+                ["amount_residual_signed:sum"],
+            )
+        )
+        open_amounts = {partner.id: amount for partner, amount in groups}
+        contracts = (
+            self.env["waas.contract"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "in", partners.ids),
+                    ("company_id", "=", company.id),
+                    ("state", "in", ("active", "ending")),
+                ]
+            )
+        )
+        values = contracts._waas_contract_value()
+        billed = contracts._waas_monthly_billed()
+        today = fields.Date.context_today(self)
+        remaining = dict.fromkeys(partners.ids, 0.0)
+        for contract in contracts:
+            left = max(values[contract.id] - billed[contract.id], 0.0)
+            remaining[contract.partner_id.id] += contract.currency_id._convert(
+                left, currency, company, today
+            )
+        for partner in partners:
+            result[partner.id] = (
+                currency.round(open_amounts.get(partner.id, 0.0)),
+                currency.round(remaining[partner.id]),
+            )
+        return result
+
+    def _waas_approved_quotations(self, company, exclude=None):
+        """{commercial partner id: value of its WaaS quotations in ``company`` whose credit
+        is approved but which are not activated yet (but ``exclude``), in its currency}:
+        approved exposure that is not in the figures of ``_waas_exposure`` yet."""
+        partners = self.commercial_partner_id
+        result = dict.fromkeys(partners.ids, 0.0)
+        if not partners:
+            return result
+        # sudo: the credit team's figure, whoever asks; only amounts are read.
+        orders = (
+            self.env["sale.order"]
+            .sudo()
+            .search(
+                [
+                    ("is_waas", "=", True),
+                    ("state", "in", ("draft", "sent")),
+                    ("company_id", "=", company.id),
+                    ("partner_id.commercial_partner_id", "in", partners.ids),
+                    ("waas_credit_check_ids.state", "=", "approved"),
+                    ("id", "not in", (exclude or self.env["sale.order"]).ids),
+                ]
+            )
+        )
+        today = fields.Date.context_today(self)
+        for order in orders.filtered(lambda o: o.waas_credit_state == "approved"):
+            result[order.partner_id.commercial_partner_id.id] += order.currency_id._convert(
+                order.waas_contract_value, company.currency_id, company, today
+            )
+        return result
+
+    def _waas_in_dunning(self, company):
+        """{commercial partner id: number of its WaaS invoices in ``company`` overdue by
+        more than the company's grace days}, only for those in dunning. The dunning of a
+        later module overrides this one decision."""
+        partners = self.commercial_partner_id
+        if not partners:
+            return {}
+        limit = fields.Date.context_today(self) - timedelta(days=company.waas_dunning_grace_days)
+        # sudo: whether a customer is in dunning blocks its new business whoever asks.
+        groups = (
+            self.env["account.move"]
+            .sudo()
+            ._read_group(
+                [
+                    ("commercial_partner_id", "in", partners.ids),
+                    ("company_id", "=", company.id),
+                    ("waas_contract_id", "!=", False),
+                    ("move_type", "=", "out_invoice"),
+                    ("state", "=", "posted"),
+                    ("payment_state", "in", ("not_paid", "partial")),
+                    ("invoice_date_due", "<", limit),
+                ],
+                ["commercial_partner_id"],
+                ["__count"],
+            )
+        )
+        return {partner.id: count for partner, count in groups}
+
+    def _waas_block_reasons(self, company, added=None, exposure=None):
+        """{commercial partner id: [why it is blocked]} of the commercial partners of
+        ``self`` that are blocked for new WaaS business in ``company`` (over their approved
+        exposure, in dunning) and not released today. ``added``: {commercial partner id:
+        value of the new deal, in the company's currency}, counted with the exposure."""
+        partners = self.commercial_partner_id
+        added = added or {}
+        today = fields.Date.context_today(self)
+        exposure = self._waas_exposure(company) if exposure is None else exposure
+        dunning = partners._waas_in_dunning(company)
+        currency = company.currency_id
+        result = {}
+        for partner in partners:
+            if partner.waas_block_released_until and partner.waas_block_released_until >= today:
+                continue
+            reasons = []
+            total = sum(exposure.get(partner.id, (0.0, 0.0))) + added.get(partner.id, 0.0)
+            limit = partner.waas_credit_limit
+            if limit and currency.compare_amounts(total, limit) > 0:
+                reasons.append(
+                    _(
+                        "its exposure %(exposure)s is over its approved exposure %(limit)s",
+                        exposure=formatLang(self.env, total, currency_obj=currency),
+                        limit=formatLang(self.env, limit, currency_obj=currency),
+                    )
+                )
+            if dunning.get(partner.id):
+                reasons.append(
+                    _(
+                        "%(count)s WaaS invoice(s) overdue by more than %(days)s days",
+                        count=dunning[partner.id],
+                        days=company.waas_dunning_grace_days,
+                    )
+                )
+            if reasons:
+                result[partner.id] = reasons
+        return result
+
+    def _waas_check_not_blocked(self, company, what, added=None):
+        """Raise a ``UserError`` naming the customer and why when one of ``self`` is
+        blocked for new WaaS business in ``company`` (``what``: the refused action, e.g.
+        "activated"; ``added`` as in ``_waas_block_reasons``)."""
+        blocks = self._waas_block_reasons(company, added=added)
+        if blocks:
+            partner = self.browse(next(iter(blocks)))
+            raise UserError(
+                _(
+                    "%(customer)s is blocked for new WaaS business: %(reasons)s. The %(what)s "
+                    "waits until a credit controller releases the customer.",
+                    customer=partner.display_name,
+                    reasons="; ".join(blocks[partner.id]),
+                    what=what,
+                )
+            )
+
+    def _waas_set_credit_limit(self, limit):
+        """The approved exposure, written by the approval of a credit check."""
+        if not self.env.su:
+            raise AccessError(_("The approved exposure is set only by approving a credit check."))
+        self.commercial_partner_id.write({"waas_credit_limit": limit})
+
+    def action_waas_release(self):
+        """Button "Release" on a blocked customer (Credit Controller): the wizard asks
+        for the reason and the date up to which new business goes through."""
+        self._waas_check_credit_controller()
+        return waas_wizard_action(
+            _("Release Customer"),
+            "waas.partner.release",
+            {"default_partner_ids": self.commercial_partner_id.ids},
+        )
+
+    def _waas_release(self, reason, date_until):
+        """Release the customers' block up to and including ``date_until``, with the
+        reason (tracked in the chatter)."""
+        self._waas_check_credit_controller()
+        reason = (reason or "").strip()
+        if not reason:
+            raise UserError(_("A release needs a reason."))
+        date_until = fields.Date.to_date(date_until)
+        if not date_until or date_until < fields.Date.context_today(self):
+            raise UserError(_("A release runs up to a date from today on."))
+        partners = self.commercial_partner_id
+        # sudo: the release fields are guarded; written here after the credit controller
+        # check above.
+        partners.sudo().write(
+            {"waas_block_released_until": date_until, "waas_block_release_reason": reason}
+        )
+        for partner in partners.sudo():
+            # sudo: credit controllers (checked above) note the release on the customer
+            # without the right to edit contacts.
+            partner.message_post(
+                body=_(
+                    "Released for new WaaS business until %(date)s by %(user)s: %(reason)s",
+                    date=date_until,
+                    user=self.env.user.name,
+                    reason=reason,
+                )
+            )
+        return True
+
+    def _waas_check_credit_controller(self):
+        if self.env.su or self.env.user.has_group(CREDIT_CONTROLLER_GROUP):
+            return
+        raise AccessError(
+            _(
+                "Only a Credit Controller can release a blocked customer (%(user)s is not one).",
+                user=self.env.user.name,
+            )
+        )
 
     # ------------------------------------------------------------------ sell-out reporting
     def _waas_sellout_recipient(self):

@@ -666,6 +666,17 @@ class SaleOrder(models.Model):
                     missing="; ".join(order._waas_activation_problems()),
                 )
             )
+        for order in self.filtered("is_waas") - waiting:
+            try:
+                order._waas_check_not_blocked()
+            except UserError as error:
+                waiting |= order
+                order.message_post(
+                    body=_(
+                        "Signed by the end customer, not activated: %(reason)s",
+                        reason=str(error),
+                    )
+                )
         if self - waiting:
             return super(SaleOrder, self - waiting)._validate_order()
         return None
@@ -764,6 +775,26 @@ class SaleOrder(models.Model):
             problems.append(_("ALSO's countersignature"))
         return problems
 
+    def _waas_check_not_blocked(self):
+        """Refuse (``UserError``) the activation of these WaaS quotations (new deals and
+        renewals) when their end customer is blocked: over its approved exposure with
+        them, or in dunning, and not released by a credit controller."""
+        today = fields.Date.context_today(self)
+        for company, orders in self.grouped("company_id").items():
+            added = {}
+            for order in orders:
+                partner = order.partner_id.commercial_partner_id
+                added[partner.id] = added.get(partner.id, 0.0) + order.currency_id._convert(
+                    order.waas_contract_value, company.currency_id, company, today
+                )
+            names = ", ".join(orders.mapped("name"))
+            what = (
+                _("renewal %(orders)s", orders=names)
+                if all(order.waas_renewal_contract_id for order in orders)
+                else _("activation of %(orders)s", orders=names)
+            )
+            orders.partner_id._waas_check_not_blocked(company, what, added=added)
+
     def _waas_format_amount(self, amount):
         self.ensure_one()
         return formatLang(self.env, amount, currency_obj=self.currency_id)
@@ -783,6 +814,7 @@ class SaleOrder(models.Model):
                 )
         if messages:
             raise UserError("\n\n".join(messages))
+        waas_orders.filtered(lambda o: o.state in ("draft", "sent"))._waas_check_not_blocked()
         if not waas_orders:
             return super().action_confirm()
         # Only who may edit the deal confirms it (never a portal user over RPC).

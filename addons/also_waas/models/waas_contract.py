@@ -1840,6 +1840,9 @@ class WaasContract(models.Model):
             )
         if not products:
             raise UserError(self.env._("Choose the upgrade or option to add."))
+        self.partner_id._waas_check_not_blocked(
+            self.company_id, self.env._("upgrade of %(contract)s", contract=self.name)
+        )
         date_from = self._waas_first_uninvoiced()[self.id]
         if date_from > self.date_end:
             raise UserError(

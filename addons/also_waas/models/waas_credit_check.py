@@ -12,7 +12,13 @@ from ..tools import waas_wizard_action
 
 CONTROLLER_GROUP = "also_waas.group_waas_credit_controller"
 # Fields only the credit team (or the system) may set.
-DECISION_FIELDS = {"decided_by_id", "decided_on", "valid_until", "rejection_reason"}
+DECISION_FIELDS = {
+    "decided_by_id",
+    "decided_on",
+    "valid_until",
+    "rejection_reason",
+    "approved_exposure",
+}
 # Fields fixed once a check is requested: a different amount or customer is a new check.
 REQUEST_FIELDS = {"partner_id", "sale_order_id", "amount", "currency_id", "company_id"}
 
@@ -190,6 +196,41 @@ class WaasCreditCheck(models.Model):
     contract_value = fields.Monetary(
         related="sale_order_id.waas_contract_value", string="Current Contract Value"
     )
+    # The end customer's total exposure (res.partner._waas_exposure), in the company's
+    # currency: what it owes and what its running contracts still invoice, plus this deal.
+    company_currency_id = fields.Many2one(
+        related="company_id.currency_id", string="Company Currency"
+    )
+    exposure_before = fields.Monetary(
+        string="Exposure Before This Deal",
+        currency_field="company_currency_id",
+        compute="_compute_exposure",
+        help="Open invoices of the end customer (taxes included), what its running "
+        "contracts still have to invoice, and its other approved quotations not activated yet.",
+    )
+    exposure_deal = fields.Monetary(
+        string="This Deal",
+        currency_field="company_currency_id",
+        compute="_compute_exposure",
+    )
+    exposure_total = fields.Monetary(
+        string="Total Exposure",
+        currency_field="company_currency_id",
+        compute="_compute_exposure",
+        help="What the approval covers: the exposure before this deal plus this deal.",
+    )
+    approved_exposure = fields.Monetary(
+        currency_field="company_currency_id",
+        readonly=True,
+        tracking=True,
+        help="The total exposure approved: the end customer's approved exposure from then on.",
+    )
+    partner_blocked = fields.Boolean(
+        string="Customer Blocked", related="partner_id.commercial_partner_id.waas_blocked"
+    )
+    partner_block_reason = fields.Text(
+        string="Why Blocked", related="partner_id.commercial_partner_id.waas_block_reason"
+    )
     is_valid = fields.Boolean(
         string="Valid Approval",
         compute="_compute_is_valid",
@@ -215,6 +256,29 @@ class WaasCreditCheck(models.Model):
                 and not check._waas_is_expired()
                 and check._waas_covers(check.contract_value)
             )
+
+    @api.depends("partner_id", "company_id", "amount", "currency_id")
+    def _compute_exposure(self):
+        for check in self:
+            before, deal = check._waas_exposure_figures() if check.company_id else (0.0, 0.0)
+            check.exposure_before = before
+            check.exposure_deal = deal
+            check.exposure_total = before + deal
+
+    def _waas_exposure_figures(self):
+        """(exposure before this deal, this deal) in the company's currency: the end
+        customer's open invoices and remaining contract value, with its other approved
+        quotations not activated yet; and this check's amount."""
+        self.ensure_one()
+        company = self.company_id
+        partner = self.partner_id.commercial_partner_id
+        exposure = partner._waas_exposure(company)
+        pending = partner._waas_approved_quotations(company, exclude=self.sale_order_id)
+        before = sum(exposure[partner.id]) + pending[partner.id]
+        deal = self.currency_id._convert(
+            self.amount, company.currency_id, company, fields.Date.context_today(self)
+        )
+        return before, deal
 
     @api.depends("partner_id.peppol_eas", "partner_id.peppol_endpoint")
     def _compute_partner_peppol(self):
@@ -439,25 +503,34 @@ class WaasCreditCheck(models.Model):
         today = fields.Date.context_today(self)
         now = fields.Datetime.now()
         for company, checks in self.grouped("company_id").items():
-            # sudo: the decision fields are guarded, written by this action after the group,
-            # state and four-eyes checks above.
-            checks.sudo().write(
-                {
-                    "state": "approved",
-                    "decided_by_id": self.env.user.id,
-                    "decided_on": now,
-                    "valid_until": today + timedelta(days=company.waas_credit_validity_days),
-                }
-            )
+            for check in checks:
+                # Fresh figures: a check approved just before counts for the next one.
+                total = sum(check._waas_exposure_figures())
+                # sudo: the decision fields are guarded, written by this action after the
+                # group, state and four-eyes checks above; approving sets the end customer's
+                # approved exposure (guarded on the partner too).
+                check.sudo().write(
+                    {
+                        "state": "approved",
+                        "decided_by_id": self.env.user.id,
+                        "decided_on": now,
+                        "valid_until": today + timedelta(days=company.waas_credit_validity_days),
+                        "approved_exposure": total,
+                    }
+                )
+                check.partner_id.sudo()._waas_set_credit_limit(total)
         self._waas_close_activities(_("Approved"))
         for check in self:
             check.sale_order_id.message_post(
                 body=_(
-                    "Credit check %(check)s approved by %(user)s for %(amount)s, valid until "
-                    "%(date)s.",
+                    "Credit check %(check)s approved by %(user)s for %(amount)s (total "
+                    "exposure of the end customer %(exposure)s), valid until %(date)s.",
                     check=check.name,
                     user=self.env.user.name,
                     amount=check._waas_format_amount(),
+                    exposure=formatLang(
+                        self.env, check.approved_exposure, currency_obj=check.company_currency_id
+                    ),
                     date=check.valid_until,
                 )
             )

@@ -26,3 +26,4 @@ from . import test_guard_renewal
 from . import test_migrations
 from . import test_report_pdf
 from . import test_einvoice
+from . import test_exposure

@@ -6,3 +6,4 @@ from . import waas_contract_terminate
 from . import waas_contract_renew
 from . import waas_contract_upgrade
 from . import waas_invoice_run
+from . import waas_partner_release

@@ -45,6 +45,7 @@ _ACCESS_ROWS = {
     "waas.exception.wizard": "- | rcw | rcw | rcw | rcw | rcw | - | - | - | -",
     "waas.pricelist.export": "- | rcw | rcw | rcw | rcw | rcw | - | - | - | -",
     "waas.credit.check.reject": "- | - | rcwu | rcwu | - | - | - | - | - | -",
+    "waas.partner.release": "- | - | rcwu | rcwu | - | - | - | - | - | -",
     "waas.contract.renew": "- | rcw | rcw | rcw | rcw | rcw | - | - | - | -",
     "waas.contract.upgrade": "- | rcw | rcw | rcw | rcw | rcw | - | - | - | -",
     "waas.contract.terminate": "- | - | rcw | - | - | - | - | - | - | -",
