@@ -55,6 +55,7 @@
         "views/stock_lot_views.xml",
         "views/waas_contract_views.xml",
         "data/waas_invoice_cron.xml",
+        "data/waas_invoice_send_cron.xml",
         "views/account_move_views.xml",
         "wizards/waas_invoice_run_views.xml",
         "data/waas_contract_cron.xml",

@@ -14,6 +14,7 @@ from . import waas_licence
 from . import sale_order
 from . import sale_order_line
 from . import account_move
+from . import account_move_send
 from . import waas_manufacturer_reseller_ref
 from . import waas_sellout_report
 from . import waas_contract_report

@@ -1,15 +1,22 @@
 import logging
 from collections import defaultdict
+from datetime import timedelta
 
 from markupsafe import Markup
 
 from odoo import SUPERUSER_ID, Command, api, fields, models
 from odoo.exceptions import RedirectWarning, UserError, ValidationError
-from odoo.tools import format_date
+from odoo.tools import SQL, format_date
 
 from ..tools import create_partial_unique_index
 
 _logger = logging.getLogger(__name__)
+
+# Invoices sent per call of the scheduled action "WaaS: send invoices" (PDFs rendered in one
+# Chromium print job, UBL exported in one call, mails queued in one create).
+WAAS_SEND_CHUNK_SIZE = 200
+# A failed send is tried again by the scheduled action after this long.
+WAAS_SEND_RETRY_DELAY = timedelta(days=1)
 
 # At most one live invoice per contract and period: the database refuses a second one.
 WAAS_PERIOD_INDEX = "account_move_waas_contract_period_unique"
@@ -90,6 +97,20 @@ class AccountMove(models.Model):
         copy=False,
         help="Why the UBL (Peppol BIS Billing 3.0) of this invoice could not be generated.",
     )
+    # Sending at volume: set to "to send" when a WaaS invoice is posted; the scheduled action
+    # "WaaS: send invoices" sends it once (``_cron_waas_send_invoices``).
+    waas_send_state = fields.Selection(
+        selection=[("to_send", "To Send"), ("sent", "Sent"), ("error", "Sending Failed")],
+        string="WaaS Sending",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help='To Send: the scheduled action "WaaS: send invoices" sends this invoice (by '
+        "Peppol or e-mail, see Sent By). Sending Failed: it tries again a day later.",
+    )
+    waas_sent_on = fields.Datetime(string="Sent On", readonly=True, copy=False)
+    waas_send_error = fields.Text(string="Sending Error", readonly=True, copy=False)
+    waas_send_failed_on = fields.Datetime(string="Sending Failed On", readonly=True, copy=False)
 
     def init(self):
         res = super().init()
@@ -255,7 +276,9 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------ posting
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
-        posted._waas_einvoice_moves()._waas_set_einvoice_channel()
+        waas_moves = posted._waas_einvoice_moves()
+        waas_moves._waas_set_einvoice_channel()
+        waas_moves._waas_queue_sending()
         return posted
 
     def _waas_einvoice_moves(self):
@@ -312,6 +335,262 @@ class AccountMove(models.Model):
         if done.filtered("waas_einvoice_error"):
             done.write({"waas_einvoice_error": False})
         return done
+
+    # ------------------------------------------------------------------ sending
+    # Every posted WaaS invoice is sent once, in batches, by the scheduled action "WaaS: send
+    # invoices": its PDF (Odoo's batch rendering of account.move.send, one Chromium print job
+    # per batch), its UBL (``_waas_export_ubl``), then Peppol (account_peppol's transport) or
+    # one e-mail with both attached (Odoo's invoice mail template, mails queued in one create).
+
+    def _waas_queue_sending(self):
+        """Queue these posted WaaS invoices for the scheduled sending; an invoice already
+        sent is not sent again when it is posted again (accounting uses Odoo's Send)."""
+        to_queue = self.filtered(lambda move: move.waas_send_state != "sent")
+        if to_queue:
+            to_queue.write({"waas_send_state": "to_send"})
+            # Sending starts soon after posting, not at the next daily call.
+            cron = self.env.ref("also_waas.waas_invoice_send_cron", raise_if_not_found=False)
+            if cron:
+                cron._trigger()
+
+    def action_waas_retry_sending(self):
+        """Button "Retry Sending" on an invoice whose sending failed: the scheduled action
+        sends it again at its next call (started now)."""
+        if not self.env.user.has_group("account.group_account_invoice"):
+            raise UserError(self.env._("Only billing users may send invoices again."))
+        failed = self.filtered(lambda move: move.waas_send_state == "error")
+        if not failed:
+            raise UserError(self.env._("Only invoices whose sending failed can be sent again."))
+        failed.write({"waas_send_state": "to_send"})
+        self.env.ref("also_waas.waas_invoice_send_cron")._trigger()
+        return True
+
+    @api.model
+    def _cron_waas_send_invoices(self, chunk_size=WAAS_SEND_CHUNK_SIZE):
+        """Scheduled action "WaaS: send invoices": one batch per call. Failed sendings of
+        more than a day ago are queued again; at most ``chunk_size`` invoices to send are
+        locked (``FOR UPDATE SKIP LOCKED``: a second worker takes other invoices, and an
+        invoice is marked sent in the transaction that sends it, so none goes out twice),
+        sent, and the progress reported; Odoo's cron runner commits and calls again while
+        invoices remain. Returns the number of invoices handled."""
+        self._waas_requeue_failed_sending()
+        moves = self._waas_lock_to_send(chunk_size)
+        errors = moves._waas_send()
+        remaining = self.search_count(
+            [("waas_send_state", "=", "to_send"), ("state", "=", "posted")]
+        )
+        self.env["ir.cron"]._notify_progress(done=len(moves), remaining=remaining)
+        _logger.info(
+            "WaaS sending: %s invoice(s) sent, %s failed, %s remaining",
+            len(moves) - len(errors),
+            len(errors),
+            remaining,
+        )
+        return len(moves)
+
+    @api.model
+    def _waas_requeue_failed_sending(self):
+        """Queue again the invoices whose sending failed more than a day ago (one write)."""
+        failed = self.search(
+            [
+                ("waas_send_state", "=", "error"),
+                ("state", "=", "posted"),
+                ("waas_send_failed_on", "<", fields.Datetime.now() - WAAS_SEND_RETRY_DELAY),
+            ]
+        )
+        if failed:
+            failed.write({"waas_send_state": "to_send"})
+
+    @api.model
+    def _waas_lock_to_send(self, limit):
+        """Lock at most ``limit`` posted invoices to send, oldest first; those another
+        transaction has locked are skipped."""
+        self.flush_model(["waas_send_state", "state"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM account_move WHERE waas_send_state = 'to_send' "
+                "AND state = 'posted' ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
+                limit,
+            )
+        )
+        return self.browse([row[0] for row in self.env.cr.fetchall()])
+
+    def _waas_send(self):
+        """Send these posted WaaS invoices (PDF and UBL generated in batch, then Peppol or
+        e-mail by ``waas_einvoice_channel``), mark those sent in one write and those that
+        failed with their reason (``_waas_report_send_failures``). Returns {invoice:
+        reason} of those that failed."""
+        errors = {}
+        for company, moves in self.grouped("company_id").items():
+            moves = moves.with_company(company)
+            errors.update(moves._waas_render_pdfs())
+            with_pdf = moves.filtered(lambda m, errors=errors: m not in errors)
+            with_pdf._waas_export_ubl()
+            for move in with_pdf.filtered(lambda m: not m.ubl_cii_xml_id):
+                errors[move] = move.waas_einvoice_error or self.env._(
+                    "The e-invoice (UBL) could not be generated."
+                )
+            ready = with_pdf.filtered(lambda m, errors=errors: m not in errors)
+            peppol = ready.filtered(lambda m: m.waas_einvoice_channel == "peppol")
+            errors.update(peppol._waas_send_peppol())
+            errors.update((ready - peppol)._waas_send_email())
+        sent = self.filtered(lambda m: m not in errors)
+        if sent:
+            sent.write(
+                {
+                    "waas_send_state": "sent",
+                    "waas_sent_on": fields.Datetime.now(),
+                    "waas_send_error": False,
+                    "waas_send_failed_on": False,
+                }
+            )
+        self._waas_report_send_failures(errors)
+        return errors
+
+    def _waas_render_pdfs(self):
+        """Give these invoices (of one company) their PDF as Odoo's Send does, in one
+        rendering: ``account.move.send._prepare_invoice_pdf_report`` renders the batch and
+        splits it per invoice, ``_link_invoice_documents`` attaches each. When the batch
+        fails, each invoice is rendered alone. Returns {invoice: reason} of the failures."""
+        to_render = self.filtered(lambda move: not move.invoice_pdf_report_id)
+        if len(to_render) > 1:
+            try:
+                with self.env.cr.savepoint():
+                    to_render._waas_render_pdf_batch()
+                return {}
+            except Exception:  # noqa: BLE001 (rendered one by one below, errors kept)
+                _logger.warning("WaaS sending: the batch PDF failed, one by one", exc_info=True)
+        errors = {}
+        for move in to_render:
+            try:
+                with self.env.cr.savepoint():
+                    move._waas_render_pdf_batch()
+            except Exception as error:  # noqa: BLE001 (a renderer error of any kind)
+                errors[move] = self.env._("The PDF could not be generated: %(error)s", error=error)
+        return errors
+
+    def _waas_render_pdf_batch(self):
+        Send = self.env["account.move.send"]
+        invoices_data = {
+            move: {"pdf_report": Send._get_default_pdf_report_id(move)} for move in self
+        }
+        Send._prepare_invoice_pdf_report(invoices_data)
+        Send._link_invoice_documents(invoices_data)
+
+    def _waas_send_peppol(self):
+        """Send these invoices (of one company, with their UBL) through account_peppol's
+        transport, in one call to the Peppol access point. Returns {invoice: reason} of
+        those that failed (a company not registered on Peppol: all)."""
+        if not self:
+            return {}
+        company = self.company_id
+        can_send = self.env["account_edi_proxy_client.user"]._get_can_send_domain()
+        if company.account_peppol_proxy_state not in can_send:
+            reason = self.env._(
+                "The company %(company)s is not registered on Peppol: register it in the "
+                "Invoicing settings (Peppol) and send the invoice again.",
+                company=company.display_name,
+            )
+            return dict.fromkeys(self, reason)
+        invoices_data = {
+            move: {"sending_methods": {"peppol"}, "invoice_edi_format": "ubl_bis3"} for move in self
+        }
+        # account_peppol's transport (it also sets peppol_move_state and logs on each
+        # invoice); ``waas_no_commit``: no commit inside the scheduled action's batch.
+        self.env["account.move.send"].with_context(
+            waas_no_commit=True
+        )._call_web_service_after_invoice_pdf_render(invoices_data)
+        errors = {
+            move: str(data["error"]) for move, data in invoices_data.items() if data.get("error")
+        }
+        # The transport skips, without an error, what it does not apply to: only invoices
+        # the access point took count as sent.
+        for move in self.filtered(
+            lambda m: m not in errors and m.peppol_move_state not in ("processing", "done")
+        ):
+            errors[move] = self.env._("The Peppol access point did not take the invoice.")
+        return errors
+
+    def _waas_send_email(self):
+        """Queue one e-mail per invoice to its customer with its PDF and UBL attached,
+        from Odoo's invoice mail template rendered for the whole batch, the mails created
+        in one call (the mail queue sends them). Returns {invoice: reason} of those that
+        cannot be e-mailed."""
+        if not self:
+            return {}
+        errors = {}
+        template = self.env.ref("account.email_template_edi_invoice")
+        rendered = template._generate_template(
+            self.ids, ("subject", "body_html", "email_from", "partner_to", "mail_server_id")
+        )
+        mails_vals = []
+        for move in self:
+            values = rendered[move.id]
+            recipients = self.env["res.partner"].browse(values.get("partner_ids", []))
+            if not recipients.filtered("email"):
+                errors[move] = self.env._(
+                    "The customer %(partner)s has no e-mail address: the invoice cannot be "
+                    "e-mailed.",
+                    partner=move.partner_id.display_name,
+                )
+                continue
+            mails_vals.append(
+                {
+                    "subject": values.get("subject"),
+                    "body_html": values.get("body_html"),
+                    "email_from": values.get("email_from"),
+                    "mail_server_id": values.get("mail_server_id"),
+                    "recipient_ids": [Command.set(recipients.ids)],
+                    "model": move._name,
+                    "res_id": move.id,
+                    "message_type": "email_outgoing",
+                    "auto_delete": template.auto_delete,
+                    "attachment_ids": [
+                        Command.set((move.invoice_pdf_report_id | move.ubl_cii_xml_id).ids)
+                    ],
+                }
+            )
+        if mails_vals:
+            # sudo: the scheduled job queues the mails of the invoices it sends, as Odoo's
+            # Send does through message_post for whoever sends an invoice.
+            self.env["mail.mail"].sudo().create(mails_vals)
+        return errors
+
+    @api.model
+    def _waas_report_send_failures(self, errors):
+        """Mark the invoices that could not be sent (``errors``: {invoice: reason}) with
+        their reason (one write per reason); accounting gets an activity on each invoice
+        that failed for the first time (one batched ``activity_schedule`` per company). The
+        scheduled action tries them again a day later."""
+        if not errors:
+            return
+        _logger.info(
+            "WaaS sending: %s invoice(s) could not be sent: %s",
+            len(errors),
+            ", ".join(f"{move.id}: {reason}" for move, reason in errors.items()),
+        )
+        failed = self.browse([move.id for move in errors])
+        first = failed.filtered(lambda m: not m.waas_send_error)
+        now = fields.Datetime.now()
+        by_reason = defaultdict(list)
+        for move, reason in errors.items():
+            by_reason[str(reason)].append(move.id)
+        for reason, ids in by_reason.items():
+            self.browse(ids).write(
+                {"waas_send_state": "error", "waas_send_error": reason, "waas_send_failed_on": now}
+            )
+        today = fields.Date.context_today(self)
+        for company, moves in first.grouped("company_id").items():
+            moves.activity_schedule(
+                "mail.mail_activity_data_todo",
+                date_deadline=today,
+                summary=self.env._("WaaS invoice could not be sent"),
+                note=self.env._(
+                    "This invoice could not be sent: the invoice shows why. Fix it and use "
+                    "Retry Sending, or let the scheduled sending try again tomorrow."
+                ),
+                user_id=self._waas_accounting_user(company).id,
+            )
 
     def _waas_post_isolated(self):
         """Post these invoices as every WaaS invoice is: all at once in a savepoint; when
