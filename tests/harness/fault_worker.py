@@ -8,7 +8,10 @@ of that reseller's contracts in batches of N contracts, as Odoo's cron runner dr
 scheduled action: a commit per batch), ``prepare_commission`` (N such contracts with a
 commission line each) or ``settle`` (the settlement wizard of that reseller, confirmed as one
 user does it), ``prepare_pickup`` (N such contracts ended, their returns set up as secure
-pickups) or ``confirm_pickup`` (those pickups confirmed, as one user does it). Prints
+pickups) or ``confirm_pickup`` (those pickups confirmed, as one user does it),
+``prepare_send`` (N such contracts invoiced and posted, their customers with an e-mail
+address, nothing else left to send) or ``send`` (the scheduled sending in batches of N, a
+commit per batch as Odoo's cron runner does). Prints
 one JSON line with what it did, so the parent can tell which process did the work.
 """
 
@@ -188,6 +191,56 @@ def confirm_pickup(env, batch, n):
     return {"fees": fees}
 
 
+def prepare_send(env, batch, n):
+    """``n`` such contracts invoiced and posted (two periods each) for customers with an
+    e-mail address; whatever else was queued for sending (demo invoices) is set aside so
+    that the check sends exactly these."""
+    prepare(env, batch, n)
+    customers = _bench_partners(env, "Fault End Customer", 20)
+    # An e-mail address, and the address the e-invoice (UBL) requires.
+    customers.write(
+        {
+            "email": "accounts@customer.example.com",
+            "street": "Klantweg 5",
+            "zip": "3011 AB",
+            "city": "Rotterdam",
+        }
+    )
+    Move = env["account.move"]
+    Move.search([("waas_send_state", "=", "to_send")]).write({"waas_send_state": False})
+    contracts = env["waas.contract"].search([("reseller_id", "=", reseller(env, batch).id)])
+    moves = env["waas.contract"]._waas_invoice_run(
+        date=date.today(), domain=[("id", "in", contracts.ids)]
+    )
+    moves.filtered(lambda m: m.state == "draft").action_post()
+    env.cr.commit()
+    return {"invoices": len(moves.filtered(lambda m: m.waas_send_state == "to_send"))}
+
+
+def send(env, batch, chunk):
+    """The scheduled sending as Odoo's cron runner drives it: one batch per transaction,
+    committed, called again while invoices remain (a serialization conflict with the other
+    process rolls the batch back and calls again)."""
+    from psycopg2.errors import SerializationFailure  # noqa: PLC0415
+
+    Move = env["account.move"]
+    handled = 0
+    while True:
+        try:
+            done = Move._cron_waas_send_invoices(chunk_size=chunk)
+        except SerializationFailure:
+            env.cr.rollback()
+            env.invalidate_all(flush=False)
+            continue
+        if not done:
+            break
+        handled += done
+        env.cr.commit()
+        env.invalidate_all()
+    env.cr.commit()
+    return {"sent": handled}
+
+
 ACTIONS = {
     "prepare": prepare,
     "invoice": invoice,
@@ -195,6 +248,8 @@ ACTIONS = {
     "settle": settle,
     "prepare_pickup": prepare_pickup,
     "confirm_pickup": confirm_pickup,
+    "prepare_send": prepare_send,
+    "send": send,
 }
 
 

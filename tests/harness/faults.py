@@ -1,5 +1,6 @@
 """Faults survived: the invoice run killed half-way, two invoice runs at once, a commission
-settlement and secure pickups (their fee invoices) confirmed by two processes at once.
+settlement and secure pickups (their fee invoices) confirmed by two processes at once, the
+posted invoices sent by two processes at once.
 
 Run by ``make test`` after the lifecycle checks, on a fresh copy of the cached template with
 the three addons (and their demo data) installed. Every fault is staged with real Odoo
@@ -253,6 +254,34 @@ def concurrent_pickups(db):
     return name, not problems, problems
 
 
+def concurrent_sends(db, batch="SEND"):
+    n, chunk = 10, 4
+    name = f"faults: the invoices of {n} contracts sent by two processes at once"
+    invoices = _run(db, "prepare_send", batch, n)["invoices"]
+    made, problems = _twice(db, "send", batch, chunk, "sent")
+    rows = h.query(
+        db,
+        """SELECT m.name, m.waas_send_state, m.waas_send_error,
+                  (SELECT COUNT(*) FROM mail_message msg
+                    WHERE msg.model = 'account.move' AND msg.res_id = m.id
+                      AND msg.message_type = 'email_outgoing')
+             FROM account_move m
+             JOIN waas_contract c ON c.id = m.waas_contract_id
+             JOIN res_partner r ON r.id = c.reseller_id
+            WHERE r.name = %s AND m.state = 'posted'""",
+        (f"Fault Reseller {batch} 0",),
+    )
+    if len(rows) != invoices or not invoices:
+        problems.append(f"{len(rows)} posted invoices found, {invoices} queued")
+    for move_name, state, error, mails in rows:
+        if state != "sent" or mails != 1:
+            problems.append(f"{move_name}: sending state {state} ({error}), {mails} e-mail(s)")
+    if sum(made) != invoices:
+        problems.append(f"the processes report {made} invoices sent, {invoices} were queued")
+    name += f": {made[0]} + {made[1]} of {invoices} invoices, one e-mail each"
+    return name, not problems, problems
+
+
 def install(db):
     """A fresh copy of the template with the three addons (and their demo data)."""
     logfile = h.CACHE / f"{db}-install.log"
@@ -268,7 +297,13 @@ def run(db):
     if problems:
         yield ("faults: fresh install of the three addons", False, problems)
         return
-    for check in (killed_run, concurrent_runs, concurrent_settlements, concurrent_pickups):
+    for check in (
+        killed_run,
+        concurrent_runs,
+        concurrent_settlements,
+        concurrent_pickups,
+        concurrent_sends,
+    ):
         try:
             yield check(db)
         except Exception as exc:  # noqa: BLE001 - a crashed check is a failed check
