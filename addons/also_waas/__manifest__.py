@@ -50,6 +50,7 @@
         "wizards/waas_sellout_wizard_views.xml",
         "views/waas_contract_report_views.xml",
         "views/waas_contract_event_report_views.xml",
+        "views/waas_mrr_report_views.xml",
         "views/waas_dashboard_views.xml",
         "views/waas_device_views.xml",
         "views/stock_lot_views.xml",

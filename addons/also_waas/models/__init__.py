@@ -19,6 +19,7 @@ from . import waas_manufacturer_reseller_ref
 from . import waas_sellout_report
 from . import waas_contract_report
 from . import waas_contract_event_report
+from . import waas_mrr_report
 from . import waas_dashboard
 from . import waas_marketplace
 from . import stock_move

@@ -45,6 +45,11 @@ class WaasDashboard(models.TransientModel):
         string="Sell-out Reports Not Sent", compute="_compute_figures"
     )
 
+    def _compute_display_name(self):
+        # The breadcrumb's title, not "waas.dashboard,1".
+        for board in self:
+            board.display_name = _("WaaS Key Figures")
+
     def _ending_domain(self, days):
         self.ensure_one()
         return [
@@ -109,7 +114,7 @@ class WaasDashboard(models.TransientModel):
         board = self.create({})
         return {
             "type": "ir.actions.act_window",
-            "name": _("WaaS Dashboard"),
+            "name": _("WaaS Key Figures"),
             "res_model": self._name,
             "res_id": board.id,
             "view_mode": "form",

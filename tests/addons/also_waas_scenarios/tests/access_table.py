@@ -41,6 +41,7 @@ _ACCESS_ROWS = {
     "waas.sellout.report": "- | r | rcwu | r | r | r | - | - | - | -",
     "waas.contract.report": "- | r | r | r | r | r | - | - | - | -",
     "waas.contract.event.report": "- | r | r | r | r | r | - | - | - | -",
+    "waas.mrr.report": "- | r | r | r | r | r | - | - | - | -",
     "waas.dashboard": "- | rcwu | rcwu | rcwu | rcwu | rcwu | - | - | - | -",
     "waas.exception.wizard": "- | rcw | rcw | rcw | rcw | rcw | - | - | - | -",
     "waas.pricelist.export": "- | rcw | rcw | rcw | rcw | rcw | - | - | - | -",
