@@ -179,7 +179,12 @@ class WaasContract(models.Model):
         default=lambda self: self.env.company,
         index=True,
     )
-    currency_id = fields.Many2one(comodel_name="res.currency", required=True)
+    currency_id = fields.Many2one(
+        comodel_name="res.currency",
+        required=True,
+        # A contract imported by hand: the company's currency unless chosen.
+        default=lambda self: self.env.company.currency_id,
+    )
     partner_id = fields.Many2one(
         comodel_name="res.partner",
         string="End Customer",
