@@ -28,3 +28,4 @@ from . import test_report_pdf
 from . import test_einvoice
 from . import test_exposure
 from . import test_invoice_sending
+from . import test_dashboard_charts
