@@ -3,7 +3,7 @@
 {
     "name": "ALSO Workplace as a Service",
     "summary": "Rent workplaces (hardware bundles and Microsoft 365 licences) through resellers",
-    "version": "18.0.1.0.1",
+    "version": "18.0.1.1.0",
     "development_status": "Beta",
     "category": "Sales/Sales",
     "website": "https://www.also.com",
@@ -61,6 +61,8 @@
         "wizards/waas_invoice_run_views.xml",
         "data/waas_contract_cron.xml",
         "views/waas_licence_views.xml",
+        "data/waas_catalogue_cron.xml",
+        "views/waas_catalogue_publication_views.xml",
         "wizards/waas_contract_terminate_views.xml",
         "wizards/waas_contract_renew_views.xml",
         "wizards/waas_contract_upgrade_views.xml",
@@ -76,6 +78,7 @@
         "web.assets_tests": ["also_waas/static/tests/tours/**/*"],
     },
     "demo": [
+        "demo/waas_marketplace_demo.xml",
         "demo/waas_catalogue_demo.xml",
         "demo/waas_deal_demo.xml",
         "demo/waas_contract_ops_demo.xml",

@@ -21,11 +21,13 @@ def uninstall_hook(env):
     orders as plain records, and archive the kept products (the WaaS catalogue goes with
     the addon). Everything else is Odoo's uninstall as usual."""
     # The pending activities of the addon's types go with it (the "WaaS Credit Check" ones
-    # with their credit checks, the "WaaS Product Blocked" ones with the WaaS catalogue).
+    # with their credit checks, the "WaaS Product Blocked" and "WaaS Catalogue Not
+    # Published" ones with the WaaS catalogue).
     activity_types = env["mail.activity.type"]
     for xmlid in (
         "also_waas.mail_activity_type_waas_credit_check",
         "also_waas.mail_activity_type_waas_product_blocked",
+        "also_waas.mail_activity_type_waas_catalogue_failed",
     ):
         activity_types |= env.ref(xmlid, False) or activity_types
     if activity_types:

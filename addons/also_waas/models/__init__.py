@@ -22,6 +22,7 @@ from . import waas_contract_event_report
 from . import waas_mrr_report
 from . import waas_dashboard
 from . import waas_marketplace
+from . import waas_catalogue_publication
 from . import stock_move
 from . import stock_lot
 from . import ir_actions_report

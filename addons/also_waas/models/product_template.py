@@ -15,6 +15,24 @@ WAAS_KINDS = [
 # Kinds priced per month from the WaaS price list, invoiced and commissioned.
 WAAS_PRICED_KINDS = ("bundle", "option", "upgrade")
 WAAS_USER_GROUP = "also_waas.group_waas_user"
+# What the published WaaS catalogue shows of a product (its own or as a bundle's licence or
+# component): a change marks the catalogues that offer it To Publish.
+WAAS_CATALOGUE_FIELDS = frozenset(
+    {
+        "name",
+        "active",
+        "default_code",
+        "description_sale",
+        "waas_kind",
+        "waas_manufacturer_id",
+        "waas_manufacturer_sku",
+        "waas_included_licence_id",
+        "waas_licence_seats",
+        "waas_licence_id",
+        "waas_replaces_licence_id",
+        "waas_exception_state",
+    }
+)
 BLOCKED_ACTIVITY_TYPE = "also_waas.mail_activity_type_waas_product_blocked"
 
 
@@ -223,6 +241,8 @@ class ProductTemplate(models.Model):
         )
         if not products:
             return
+        # Blocked products leave the published catalogue.
+        self.env["waas.catalogue.publication"]._waas_mark_products(products)
         activity_type = self.env.ref(BLOCKED_ACTIVITY_TYPE)
         existing = {
             (activity.res_id, activity.user_id.id)
@@ -273,6 +293,21 @@ class ProductTemplate(models.Model):
         block are done."""
         if not manufacturers:
             return
+        # Their products may be quotable again: back in the published catalogue.
+        self.env["waas.catalogue.publication"]._waas_mark_products(
+            self.search(
+                [
+                    ("waas_kind", "in", WAAS_PRICED_KINDS),
+                    "|",
+                    ("waas_manufacturer_id", "in", manufacturers.ids),
+                    (
+                        "waas_bundle_line_ids.product_id.waas_manufacturer_id",
+                        "in",
+                        manufacturers.ids,
+                    ),
+                ]
+            )
+        )
         activities = self.env["mail.activity"].search(
             [
                 ("res_model", "=", self._name),
@@ -306,7 +341,36 @@ class ProductTemplate(models.Model):
             )
         if vals.get("waas_exception_state") in ("approved", "rejected"):
             self._waas_check_group(PRODUCT_MANAGER_GROUP, _("WaaS Product Manager"))
-        return super().write(vals)
+        result = super().write(vals)
+        if WAAS_CATALOGUE_FIELDS.intersection(vals):
+            self._waas_mark_catalogue()
+        return result
+
+    def _waas_mark_catalogue(self):
+        """These products changed: the catalogues offering them, or a bundle, option or
+        upgrade that holds them (licence, component), are to publish again."""
+        waas = self.with_context(active_test=False).filtered("waas_kind")
+        if not waas:
+            return
+        variants = waas.with_context(active_test=False).product_variant_ids
+        # sudo + archived: whichever priced product shows them, whoever changed them.
+        holders = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search(
+                [
+                    ("waas_kind", "in", WAAS_PRICED_KINDS),
+                    "|",
+                    "|",
+                    "|",
+                    ("waas_included_licence_id", "in", variants.ids),
+                    ("waas_licence_id", "in", variants.ids),
+                    ("waas_replaces_licence_id", "in", variants.ids),
+                    ("waas_bundle_line_ids.product_id", "in", variants.ids),
+                ]
+            )
+        )
+        self.env["waas.catalogue.publication"]._waas_mark_products(waas | holders)
 
     def action_waas_request_exception(self, reason=None):
         """Confirm button of the "Request Exception" wizard (WaaS User).

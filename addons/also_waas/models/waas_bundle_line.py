@@ -32,6 +32,27 @@ class WaasBundleLine(models.Model):
         ),
     ]
 
+    # ------------------------------------------------------------------ CRUD
+    # The composition is part of the published catalogue.
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        self.env["waas.catalogue.publication"]._waas_mark_products(lines.bundle_tmpl_id)
+        return lines
+
+    def write(self, vals):
+        bundles = self.bundle_tmpl_id
+        result = super().write(vals)
+        self.env["waas.catalogue.publication"]._waas_mark_products(bundles | self.bundle_tmpl_id)
+        return result
+
+    def unlink(self):
+        bundles = self.bundle_tmpl_id
+        result = super().unlink()
+        self.env["waas.catalogue.publication"]._waas_mark_products(bundles)
+        return result
+
+    # ------------------------------------------------------------------ constraints
     @api.constrains("quantity")
     def _check_quantity(self):
         for line in self:

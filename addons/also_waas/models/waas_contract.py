@@ -1825,7 +1825,7 @@ class WaasContract(models.Model):
         # this, after its own group and state checks.
         changed |= Licence.sudo().create(to_create).sudo(False)
         if changed:
-            Licence._waas_trigger_sync()
+            changed._waas_trigger_sync()
         return changed
 
     # ------------------------------------------------------------------ upgrade

@@ -118,10 +118,10 @@ class WaasLicence(models.Model):
         ),
     ]
 
+    @api.depends("company_id.waas_marketplace_manual")
     def _compute_manual_mode(self):
-        manual = self.env["waas.marketplace"]._is_manual()
         for licence in self:
-            licence.manual_mode = manual
+            licence.manual_mode = licence.company_id.waas_marketplace_manual
 
     @api.depends("product_id", "contract_id")
     def _compute_display_name(self):
@@ -140,8 +140,7 @@ class WaasLicence(models.Model):
             "marketplace_ref" in vals
             and not self.env.su
             and self.env.user.has_group("also_waas.group_waas_user")
-            and self.env["waas.marketplace"]._is_manual()
-            and all(licence.pending_action == "create" for licence in self)
+            and all(licence.manual_mode and licence.pending_action == "create" for licence in self)
         ):
             vals = {key: value for key, value in vals.items() if key != "marketplace_ref"}
         return super()._waas_guard_check_write(vals)
@@ -174,12 +173,11 @@ class WaasLicence(models.Model):
             {"seats": seats, "state": "to_provision", "pending_action": "create", **reset}
         )
 
-    @api.model
     def _waas_trigger_sync(self):
-        """Run the marketplace synchronisation soon, after the current transaction (the
-        scheduled action only sees committed licences: nothing is sent for a transaction
-        that is rolled back)."""
-        if self.env["waas.marketplace"]._is_manual():
+        """Run the marketplace synchronisation of these licences soon, after the current
+        transaction (the scheduled action only sees committed licences: nothing is sent
+        for a transaction that is rolled back). Nothing to do in manual mode."""
+        if all(licence.manual_mode for licence in self):
             return
         cron = self.env.ref("also_waas.waas_licence_cron_sync", raise_if_not_found=False)
         if cron:
@@ -189,12 +187,11 @@ class WaasLicence(models.Model):
     def _waas_process(self):
         """Tell the Cloud Marketplace what it still has to know about these licences (one
         call each). A failure never raises: the licence is failed with the reason and is
-        retried later with exponential back-off. Returns the number of successes."""
+        retried later with exponential back-off. Licences of a company whose marketplace
+        is in manual mode are left alone. Returns the number of successes."""
         Marketplace = self.env["waas.marketplace"]
-        if Marketplace._is_manual():
-            return 0
         successes = 0
-        for licence in self.filtered("pending_action"):
+        for licence in self.filtered(lambda lic: lic.pending_action and not lic.manual_mode):
             now = fields.Datetime.now()
             action = licence.pending_action
             try:
@@ -244,20 +241,23 @@ class WaasLicence(models.Model):
         One batch per call: it reports its progress, and the scheduler commits it (what the
         marketplace confirmed is kept; the calls cannot be rolled back) and calls again
         while some remain. Rows are locked with SKIP LOCKED so several workers never send
-        the same licence twice at once."""
-        if self.env["waas.marketplace"]._is_manual():
-            return 0
+        the same licence twice at once. Each licence goes to the marketplace of its
+        contract's company; companies in manual mode send nothing."""
         self.env["waas.licence"].flush_model()
+        self.env["res.company"].flush_model(["waas_marketplace_manual"])
         now = fields.Datetime.now()
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT id FROM waas_licence
-                 WHERE pending_action IS NOT NULL
-                   AND (next_attempt_at IS NULL OR next_attempt_at <= %(now)s)
-                 ORDER BY next_attempt_at NULLS FIRST, id
+                SELECT licence.id
+                  FROM waas_licence licence
+                  JOIN res_company company ON company.id = licence.company_id
+                 WHERE licence.pending_action IS NOT NULL
+                   AND company.waas_marketplace_manual IS NOT TRUE
+                   AND (licence.next_attempt_at IS NULL OR licence.next_attempt_at <= %(now)s)
+                 ORDER BY licence.next_attempt_at NULLS FIRST, licence.id
                  LIMIT %(limit)s
-                   FOR UPDATE SKIP LOCKED
+                   FOR UPDATE OF licence SKIP LOCKED
                 """,
                 now=now,
                 limit=batch_size,
@@ -269,6 +269,7 @@ class WaasLicence(models.Model):
         remaining = self.search_count(
             [
                 ("pending_action", "!=", False),
+                ("company_id.waas_marketplace_manual", "=", False),
                 "|",
                 ("next_attempt_at", "=", False),
                 ("next_attempt_at", "<=", now),
@@ -283,7 +284,7 @@ class WaasLicence(models.Model):
         """Button "Send now": call the Cloud Marketplace for these licences right away,
         without waiting for the next attempt time (WaaS Managers: ALSO's API key acts)."""
         waas_check_group(self.env, "also_waas.group_waas_manager")
-        if self.env["waas.marketplace"]._is_manual():
+        if any(licence.manual_mode for licence in self):
             raise UserError(
                 self.env._(
                     "The Cloud Marketplace connection is in manual mode: enter the "
@@ -355,7 +356,7 @@ class WaasLicence(models.Model):
         """*Mark Provisioned* and *Mark Cancelled* are for WaaS Users, in manual mode: with
         the connection on, only the marketplace's own answer changes a licence."""
         waas_check_group(self.env, "also_waas.group_waas_user")
-        if not self.env["waas.marketplace"]._is_manual():
+        if not all(licence.manual_mode for licence in self):
             raise UserError(
                 self.env._(
                     "The Cloud Marketplace connection is on: the licence follows the "

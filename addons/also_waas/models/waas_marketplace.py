@@ -8,7 +8,12 @@ JSON over HTTPS, authenticated with ``Authorization: Bearer <API key>``:
   after a lost answer never creates a second subscription) -> ``{"id": "<subscription id>"}``;
 - ``PATCH  {endpoint}/subscriptions/<id>`` with ``{"sku", "seats"}`` -> a JSON object or no
   content;
-- ``DELETE {endpoint}/subscriptions/<id>`` -> no content (404: already gone, fine).
+- ``DELETE {endpoint}/subscriptions/<id>`` -> no content (404: already gone, fine);
+- ``PUT    {endpoint}/catalogue`` with the company's WaaS catalogue (one JSON document, see
+  ``waas.catalogue.publication._waas_catalogue_payload``) -> a JSON object or no content.
+
+Each company has its own marketplace account (endpoint, API key, timeout, manual mode on
+``res.company``): a licence uses its contract's company's, a catalogue its company's.
 
 Every failure (unreachable, timeout, HTTP error status, an answer that is not the expected
 JSON) raises :class:`MarketplaceError` with a readable reason; nothing else escapes.
@@ -19,7 +24,6 @@ import requests
 from odoo import api, models
 
 DEFAULT_TIMEOUT = 10  # seconds
-PARAM_PREFIX = "also_waas.marketplace_"
 
 
 class MarketplaceError(Exception):
@@ -31,35 +35,34 @@ class WaasMarketplace(models.AbstractModel):
     _description = "ALSO Cloud Marketplace Connector"
 
     @api.model
-    def _get_config(self):
-        # The connection settings are system parameters (readable by administrators only):
-        # the connector reads them for whichever user triggers a synchronisation.
-        params = self.env["ir.config_parameter"].sudo()
-        try:
-            timeout = float(params.get_param(PARAM_PREFIX + "timeout") or DEFAULT_TIMEOUT)
-        except ValueError:
-            timeout = DEFAULT_TIMEOUT
+    def _get_config(self, company):
+        """The marketplace account of ``company`` (each ALSO country has its own)."""
+        company.ensure_one()
+        # sudo: the API key is readable by WaaS Managers and administrators only; the
+        # connector uses it for whichever user triggers a synchronisation.
+        company = company.sudo()
+        timeout = company.waas_marketplace_timeout
         return {
-            "url": (params.get_param(PARAM_PREFIX + "url") or "").strip().rstrip("/"),
-            "api_key": (params.get_param(PARAM_PREFIX + "api_key") or "").strip(),
-            "timeout": timeout if timeout > 0 else DEFAULT_TIMEOUT,
-            "manual": params.get_param(PARAM_PREFIX + "manual") in ("True", "1", "true"),
-            "dbuuid": params.get_param("database.uuid") or "",
+            "url": (company.waas_marketplace_url or "").strip().rstrip("/"),
+            "api_key": (company.waas_marketplace_api_key or "").strip(),
+            "timeout": timeout if timeout and timeout > 0 else DEFAULT_TIMEOUT,
+            "manual": company.waas_marketplace_manual,
+            "dbuuid": self.env["ir.config_parameter"].sudo().get_param("database.uuid") or "",
         }
 
     @api.model
-    def _is_manual(self):
-        """Manual mode: staff create the subscriptions and enter their id themselves."""
-        return self._get_config()["manual"]
-
-    @api.model
-    def _request(self, method, path, payload=None, headers=None, accept_404=False):
-        """One call; returns the decoded JSON object ({} for an empty answer)."""
-        config = self._get_config()
+    def _request(self, company, method, path, payload=None, headers=None, accept_404=False):
+        """One call to the marketplace of ``company``; returns the decoded JSON object
+        ({} for an empty answer)."""
+        config = self._get_config(company)
         _ = self.env._
         if not config["url"]:
             raise MarketplaceError(
-                _("The Cloud Marketplace endpoint is not configured (WaaS settings).")
+                _(
+                    "The Cloud Marketplace endpoint of %(company)s is not configured "
+                    "(Settings > WaaS).",
+                    company=company.name,
+                )
             )
         all_headers = {"Accept": "application/json", "User-Agent": "ALSO-WaaS-Odoo/18.0"}
         if config["api_key"]:
@@ -145,8 +148,9 @@ class WaasMarketplace(models.AbstractModel):
     def _create_subscription(self, licence):
         """Create the subscription; returns the marketplace's subscription id."""
         payload = self._subscription_payload(licence)
-        dbuuid = self._get_config()["dbuuid"]
+        dbuuid = self._get_config(licence.company_id)["dbuuid"]
         data = self._request(
+            licence.company_id,
             "POST",
             "/subscriptions",
             payload,
@@ -167,6 +171,7 @@ class WaasMarketplace(models.AbstractModel):
         """Change the seats (or the product) of an existing subscription."""
         payload = self._subscription_payload(licence)
         self._request(
+            licence.company_id,
             "PATCH",
             f"/subscriptions/{requests.utils.quote(licence.marketplace_ref, safe='')}",
             {"sku": payload["sku"], "seats": payload["seats"]},
@@ -176,7 +181,13 @@ class WaasMarketplace(models.AbstractModel):
     def _cancel_subscription(self, licence):
         """Cancel the subscription (an unknown one counts as cancelled)."""
         self._request(
+            licence.company_id,
             "DELETE",
             f"/subscriptions/{requests.utils.quote(licence.marketplace_ref, safe='')}",
             accept_404=True,
         )
+
+    @api.model
+    def _publish_catalogue(self, company, payload):
+        """Replace the WaaS catalogue of ``company`` at its marketplace by ``payload``."""
+        self._request(company, "PUT", "/catalogue", payload)

@@ -232,7 +232,9 @@ class WaasPricelistItem(models.Model):
             draft._check_priced_kind()
             drafts |= draft
         drafts._check_unique_product_term()
-        return super().create(vals_list)
+        items = super().create(vals_list)
+        self.env["waas.catalogue.publication"]._waas_mark_to_publish(items.company_id)
+        return items
 
     def write(self, vals):
         check_finite_vals(self, [vals], AMOUNT_FIELDS)
@@ -249,7 +251,17 @@ class WaasPricelistItem(models.Model):
                 )
                 drafts |= self.new(draft_vals)
             drafts._check_unique_product_term(exclude_ids=self.ids)
-        return super().write(vals)
+        companies = self.company_id
+        result = super().write(vals)
+        # Any change of a price list item changes the published catalogue.
+        self.env["waas.catalogue.publication"]._waas_mark_to_publish(companies | self.company_id)
+        return result
+
+    def unlink(self):
+        companies = self.company_id
+        result = super().unlink()
+        self.env["waas.catalogue.publication"]._waas_mark_to_publish(companies)
+        return result
 
     # ------------------------------------------------------------------ lookup API
 

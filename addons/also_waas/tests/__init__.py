@@ -10,6 +10,7 @@ from . import test_termination
 from . import test_renewal
 from . import test_expiry
 from . import test_licences
+from . import test_catalogue_publication
 from . import test_delivery
 from . import test_invoicing
 from . import test_invoice_schedule

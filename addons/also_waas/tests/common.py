@@ -76,6 +76,14 @@ class WaasCommon(BaseCommon):
         super().setUpClass()
         cls.company = cls.env.company
         cls.currency = cls.company.currency_id
+        # Whatever the demo data says: no marketplace configured, not in manual mode.
+        cls.company.write(
+            {
+                "waas_marketplace_url": False,
+                "waas_marketplace_api_key": False,
+                "waas_marketplace_manual": False,
+            }
+        )
         cls._setup_waas_users()
         cls._setup_waas_catalogue()
         cls._setup_waas_partners()

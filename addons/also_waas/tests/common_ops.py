@@ -51,6 +51,11 @@ class FakeMarketplaceHandler(BaseHTTPRequestHandler):
             return self._answer(201, json.dumps({"id": sub_id, "status": "active"}).encode())
         if self.command == "PATCH":
             return self._answer(200, json.dumps({"seats": body and body.get("seats")}).encode())
+        if self.command == "PUT" and self.path.endswith("/catalogue"):
+            products = len((body or {}).get("products") or [])
+            return self._answer(
+                200, json.dumps({"status": "accepted", "products": products}).encode()
+            )
         if self.command == "DELETE":
             return self._answer(204, b"")
         return self._answer(404, b'{"error": "not found"}')
@@ -67,7 +72,7 @@ class FakeMarketplaceHandler(BaseHTTPRequestHandler):
             # The client gave up waiting (timeout test): nobody to answer to.
             self.close_connection = True
 
-    do_POST = do_PATCH = do_DELETE = do_GET = _handle
+    do_POST = do_PATCH = do_PUT = do_DELETE = do_GET = _handle
 
 
 class FakeMarketplace:
@@ -86,16 +91,19 @@ class FakeMarketplace:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/api/v1"
 
     @classmethod
-    def start(cls, test_class, **params):
+    def start(cls, test_class, company=None, **values):
         """A server for ``test_class`` (stopped by its class cleanup), with the marketplace
-        settings pointed at it: its URL, an API key, automatic mode and ``params``
-        (``also_waas.marketplace_<key>``)."""
+        settings of ``company`` (default: the test company) pointed at it: its URL, an API
+        key, automatic mode and ``values`` (``waas_marketplace_<key>`` of the company)."""
         marketplace = cls()
         test_class.addClassCleanup(marketplace.stop)
-        params = {"url": marketplace.url, "api_key": "test-key-123", "manual": False, **params}
-        for key, value in params.items():
-            test_class.env["ir.config_parameter"].set_param(f"also_waas.marketplace_{key}", value)
+        marketplace.connect(company or test_class.company, **values)
         return marketplace
+
+    def connect(self, company, **values):
+        """Point the marketplace settings of ``company`` at this server."""
+        values = {"url": self.url, "api_key": "test-key-123", "manual": False, **values}
+        company.sudo().write({f"waas_marketplace_{key}": value for key, value in values.items()})
 
     @property
     def requests(self):

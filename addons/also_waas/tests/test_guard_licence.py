@@ -16,7 +16,6 @@ class TestGuardLicence(WaasGuardRpcMixin, HttpCase, WaasPortalCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.marketplace = FakeMarketplace.start(cls)
-        cls.params = cls.env["ir.config_parameter"]
         Licence = cls.env["waas.licence"]
         # Another customer's running subscription: what an attacker would point at.
         cls.running = Licence.create(
@@ -132,7 +131,7 @@ class TestGuardLicence(WaasGuardRpcMixin, HttpCase, WaasPortalCommon):
         self.assertFalse(self.marketplace.requests)
 
     def test_manual_mode_mark_provisioned_as_waas_user(self):
-        self.params.set_param("also_waas.marketplace_manual", True)
+        self.company.waas_marketplace_manual = True
         self.licence.write({"state": "to_provision", "pending_action": "create"})
         # Typing the id of the subscription staff created, on a licence still to create...
         self._rpc(

@@ -16,8 +16,7 @@ class TestLicences(WaasOpsCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.marketplace = FakeMarketplace.start(cls, timeout="10")
-        cls.params = cls.env["ir.config_parameter"]
+        cls.marketplace = FakeMarketplace.start(cls, timeout=10)
         # Licences already in the database (demo data) stay out of these tests' calls.
         cls.env["waas.licence"].search([("pending_action", "!=", False)]).pending_action = False
 
@@ -126,13 +125,13 @@ class TestLicences(WaasOpsCommon):
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
-        self.params.set_param("also_waas.marketplace_url", f"http://127.0.0.1:{port}/api")
+        self.company.waas_marketplace_url = f"http://127.0.0.1:{port}/api"
         licence = self._activated().licence_ids
         self._sync()
         self.assertEqual(licence.state, "failed")
         self.assertRegex(licence.last_error, r"cannot be reached")
         self.assertEqual(licence.attempt_count, 1)
-        self.params.set_param("also_waas.marketplace_url", self.marketplace.url)
+        self.company.waas_marketplace_url = self.marketplace.url
         self._make_due(licence)
         self._sync()
         self.assertEqual(licence.state, "provisioned")
@@ -158,14 +157,14 @@ class TestLicences(WaasOpsCommon):
         self.assertEqual(len(keys), 1)
 
     def test_not_configured(self):
-        self.params.set_param("also_waas.marketplace_url", False)
+        self.company.waas_marketplace_url = False
         licence = self._activated().licence_ids
         self._sync()
         self.assertEqual(licence.state, "failed")
-        self.assertRegex(licence.last_error, r"endpoint is not configured")
+        self.assertRegex(licence.last_error, r"endpoint of .* is not configured")
 
     def test_manual_mode(self):
-        self.params.set_param("also_waas.marketplace_manual", True)
+        self.company.waas_marketplace_manual = True
         licence = self._activated().licence_ids
         self._sync()
         self.assertFalse(self.marketplace.requests)

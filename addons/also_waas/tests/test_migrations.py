@@ -44,3 +44,43 @@ class TestMigrations(WaasCommon):
         self.assertEqual(fresh.date_next_invoice, fresh.date_start)
         # A contract with invoiced periods is not guessed at.
         self.assertFalse(invoiced.date_next_invoice)
+
+    def test_18_0_1_1_0_marketplace_per_company(self):
+        migration = _load_migration("18.0.1.1.0", "post")
+        params = self.env["ir.config_parameter"]
+        own = self.env["res.company"].create({"name": "Test Own Marketplace"})
+        own.write(
+            {"waas_marketplace_url": "https://own.example/api", "waas_marketplace_api_key": "own"}
+        )
+        other = self.env["res.company"].create({"name": "Test No Marketplace"})
+        old = {
+            "also_waas.marketplace_url": "https://old.example/api/v1",
+            "also_waas.marketplace_api_key": "old-key",
+            "also_waas.marketplace_timeout": "25",
+            "also_waas.marketplace_manual": "True",
+        }
+        for key, value in old.items():
+            params.set_param(key, value)
+        self.env.flush_all()
+
+        migration.migrate(self.env.cr, False)  # a new install: nothing to move
+        self.assertEqual(
+            params.get_param("also_waas.marketplace_url"), old["also_waas.marketplace_url"]
+        )
+
+        migration.migrate(self.env.cr, "18.0.1.0.1")
+        self.env.invalidate_all()
+        fields = [
+            "waas_marketplace_url",
+            "waas_marketplace_api_key",
+            "waas_marketplace_timeout",
+            "waas_marketplace_manual",
+        ]
+        self.assertEqual(
+            [other[f] for f in fields], ["https://old.example/api/v1", "old-key", 25, True]
+        )
+        # A company with a marketplace account of its own keeps it.
+        self.assertEqual([own[f] for f in fields], ["https://own.example/api", "own", 10, False])
+        # Moved: the database-wide settings are gone.
+        self.env.cr.execute("SELECT key FROM ir_config_parameter WHERE key IN %s", [tuple(old)])
+        self.assertFalse(self.env.cr.fetchall())

@@ -38,6 +38,7 @@ _ACCESS_ROWS = {
     "waas.contract.renewal": "- | rcw | rcwu | rcw | rcw | rcw | r | - | - | -",
     "waas.device": "- | rcw | rcwu | rcw | rcw | rcw | r | r (own) | r (own) | r (own)",
     "waas.licence": "- | rcw | rcwu | rcw | rcw | rcw | r | r (own) | r (own) | r (own)",
+    "waas.catalogue.publication": "- | r | r | r | r | r | - | - | - | -",
     "waas.sellout.report": "- | r | rcwu | r | r | r | - | - | - | -",
     "waas.contract.report": "- | r | r | r | r | r | - | - | - | -",
     "waas.contract.event.report": "- | r | r | r | r | r | - | - | - | -",
