@@ -25,5 +25,6 @@
     ],
     "demo": ["demo/waas_credit_control_demo.xml"],
     "post_init_hook": "post_init_hook",
+    "uninstall_hook": "uninstall_hook",
     "installable": True,
 }

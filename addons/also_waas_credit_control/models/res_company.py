@@ -42,14 +42,20 @@ class ResCompany(models.Model):
         template = self.env.ref(WAAS_POLICY_TEMPLATE, raise_if_not_found=False)
         Account = self.env["account.account"].sudo()
         for company in self.sudo():
+            receivable = Account.search(
+                [("account_type", "=", "asset_receivable"), ("company_ids", "in", company.id)]
+            )
             policy = company._waas_credit_policy()
             if not policy:
                 if not template:
                     continue
-                policy = template.sudo().copy({"name": template.name, "company_id": company.id})
-            receivable = Account.search(
-                [("account_type", "=", "asset_receivable"), ("company_ids", "in", company.id)]
-            )
+                policy = template.sudo().copy(
+                    {
+                        "name": template.name,
+                        "company_id": company.id,
+                        "account_ids": [Command.set(receivable.ids)],
+                    }
+                )
             missing = receivable - policy.account_ids
             if missing:
                 policy.account_ids = [Command.link(account.id) for account in missing]

@@ -2,6 +2,8 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from datetime import timedelta
 
+from freezegun import freeze_time
+
 from odoo import Command, fields
 
 from odoo.addons.also_waas.tests.common import WaasCommon
@@ -16,7 +18,9 @@ class WaasCreditControlCommon(WaasCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.today = fields.Date.context_today(cls.env["res.partner"])
+        # The day the tests run the daily job: tomorrow, as the demo data ran it today
+        # (the job makes one run per company and day).
+        cls.today = fields.Date.context_today(cls.env["res.partner"]) + timedelta(days=1)
         cls.policy = cls.company._waas_credit_policy()
         cls.customer.email = "boekhouding@klant-nl.example.com"
         cls.customer_be.email = "compta@klant-be.example.com"
@@ -56,9 +60,11 @@ class WaasCreditControlCommon(WaasCommon):
         move.action_post()
         return move
 
-    def _run_dunning(self):
-        """The daily job, batch after batch as Odoo's cron runner calls it."""
-        return self._run_cron_batches(CRON, "_cron_waas_dunning")
+    def _run_dunning(self, days_later=0):
+        """The daily job on ``self.today`` (plus ``days_later``), batch after batch as
+        Odoo's cron runner calls it. Returns the number of calls."""
+        with freeze_time(self.today + timedelta(days=days_later)):
+            return self._run_cron_batches(CRON, "_cron_waas_dunning")
 
     def _lines(self, partner):
         return self.env["credit.control.line"].search(

@@ -3,8 +3,6 @@
 from datetime import timedelta
 from unittest.mock import patch
 
-from freezegun import freeze_time
-
 from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
@@ -61,8 +59,12 @@ class TestWaasDunning(WaasCreditControlCommon):
         self.assertNotIn("overdue by more than", self.customer.waas_block_reason)
         self.assertEqual(self.customer._waas_in_dunning(self.company), {self.customer.id: 1})
         order = self._create_waas_order()
+        order.action_waas_request_credit_check()
+        order.waas_credit_check_id.with_user(self.user_credit).action_approve()
+        self._sign_as_customer(order)
+        order.with_user(self.user_countersign).action_waas_countersign()
         with self.assertRaisesRegex(UserError, r"blocked for new WaaS business.*reminder level 1"):
-            self._activate_order(order)
+            order.action_confirm()
         self.assertFalse(order.waas_contract_ids)
         # A credit controller releases the customer (reason, date): new business goes on.
         self.env["waas.partner.release"].with_user(self.user_credit).create(
@@ -74,8 +76,8 @@ class TestWaasDunning(WaasCreditControlCommon):
         ).action_release()
         self.customer.invalidate_recordset()
         self.assertFalse(self.customer.waas_blocked)
-        contract = self._activate_order(order)
-        self.assertEqual(contract.state, "active")
+        order.action_confirm()
+        self.assertEqual(order.waas_contract_ids.state, "active")
 
     def test_paid_invoice_ends_the_block(self):
         invoice = self._overdue_invoice(250.0, 10)
@@ -93,8 +95,7 @@ class TestWaasDunning(WaasCreditControlCommon):
     def test_final_level_informs_reseller_and_credit_controller(self):
         invoice = self._overdue_invoice(1234.56, 40)
         for day in range(3):
-            with freeze_time(self.today + timedelta(days=day)):
-                self._run_dunning()
+            self._run_dunning(days_later=day)
         lines = self._lines(self.customer)
         self.assertEqual(sorted(lines.mapped("level")), [1, 2, 3])
         self.assertEqual(lines.invoice_id, invoice)
