@@ -3,7 +3,7 @@
 {
     "name": "ALSO Workplace as a Service",
     "summary": "Rent workplaces (hardware bundles and Microsoft 365 licences) through resellers",
-    "version": "18.0.1.0.1",
+    "version": "18.0.1.0.2",
     "development_status": "Beta",
     "category": "Sales/Sales",
     "website": "https://www.also.com",
