@@ -611,17 +611,32 @@ def pay_orders(env, n, meter, batch):
     XSD). Rolled back, so that it can be measured again."""
     moves = env["account.move"].search(
         [
-            ("waas_contract_id.reseller_id.name", "=", f"Bench Pay Reseller {batch}"),
+            ("waas_contract_id.reseller_id.name", "=like", f"Bench Pay Reseller {batch} %"),
             ("state", "=", "posted"),
             ("mandate_id", "!=", False),
         ],
         order="id",
     )
     with meter:
+        t0, q0 = time.perf_counter(), meter.sql_db.sql_counter
         orders = moves._waas_sdd_add_to_payment_orders().sudo()
-        orders.draft2open()
-        orders.open2generated()
         env.flush_all()
+        t1, q1 = time.perf_counter(), meter.sql_db.sql_counter
+        orders.draft2open()
+        env.flush_all()
+        t2, q2 = time.perf_counter(), meter.sql_db.sql_counter
+        for order in orders:
+            order.open2generated()
+        env.flush_all()
+        t3, q3 = time.perf_counter(), meter.sql_db.sql_counter
+    phases = {
+        "filing_seconds": round(t1 - t0, 3),
+        "confirm_seconds": round(t2 - t1, 3),
+        "file_seconds": round(t3 - t2, 3),
+        "filing_queries": q1 - q0,
+        "confirm_queries": q2 - q1,
+        "file_queries": q3 - q2,
+    }
     files = env["ir.attachment"].search(
         [("res_model", "=", "account.payment.order"), ("res_id", "in", orders.ids)]
     )
@@ -631,6 +646,8 @@ def pay_orders(env, n, meter, batch):
         "payment_lines": len(orders.payment_line_ids),
         "states": sorted(set(orders.mapped("state"))),
         "file_kb": round(sum(files.mapped("file_size")) / 1024.0, 1),
+        "payments": len(orders.payment_ids) if "payment_ids" in orders._fields else None,
+        **phases,
     }
     env.cr.rollback()
     return result

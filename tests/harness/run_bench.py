@@ -188,6 +188,10 @@ def measure_pay(args, n):
         "payment_lines": big["payment_lines"],
         "states": big["states"],
         "file_kb": big["file_kb"],
+        "payments": big.get("payments"),
+        "filing_seconds": big.get("filing_seconds"),
+        "confirm_seconds": big.get("confirm_seconds"),
+        "file_seconds": big.get("file_seconds"),
         "seconds": big["seconds"],
         "seconds_small": small["seconds"],
         "ms_per_invoice": round(1000 * big["seconds"] / big["invoices"], 2)
