@@ -609,6 +609,10 @@ def pay_orders(env, n, meter, batch):
     ``waas.contract._waas_after_invoice_batch`` does), then OCA's *Confirm Payments* and
     *Generate Payment File* (the pain.008.001.02, checked by OCA against the ISO 20022
     XSD). Rolled back, so that it can be measured again."""
+    from odoo.addons.also_waas.models.waas_contract import (  # noqa: PLC0415 - needs Odoo
+        INVOICE_RUN_CHUNK_SIZE,
+    )
+
     moves = env["account.move"].search(
         [
             ("waas_contract_id.reseller_id.name", "=like", f"Bench Pay Reseller {batch} %"),
@@ -619,8 +623,15 @@ def pay_orders(env, n, meter, batch):
     )
     with meter:
         t0, q0 = time.perf_counter(), meter.sql_db.sql_counter
-        orders = moves._waas_sdd_add_to_payment_orders().sudo()
-        env.flush_all()
+        # As the invoice run files them: per batch of the run (its chunk size), the cache
+        # emptied after each, so memory does not grow with N.
+        order_ids = set()
+        for start in range(0, len(moves), INVOICE_RUN_CHUNK_SIZE):
+            chunk = moves[start : start + INVOICE_RUN_CHUNK_SIZE]
+            order_ids.update(chunk._waas_sdd_add_to_payment_orders().ids)
+            env.flush_all()
+            env.invalidate_all()
+        orders = env["account.payment.order"].browse(sorted(order_ids))
         t1, q1 = time.perf_counter(), meter.sql_db.sql_counter
         orders.draft2open()
         env.flush_all()
