@@ -493,6 +493,177 @@ def sellout(env, n, meter):
     return {"rows": rows}
 
 
+# --------------------------------------------------------------------------- direct debit
+PAY_BATCHES = ("P", "Q")  # N and N/10 contracts collected by direct debit
+
+
+def _iban_nl(account):
+    """A valid Dutch IBAN (ISO 13616 check digits) for a 10-digit account number."""
+    bban = f"ABNA{account:010d}"
+    digits = "".join(str(int(c, 36)) for c in f"{bban}NL00")
+    return f"NL{98 - int(digits) % 97:02d}{bban}"
+
+
+def _pay_mode(env):
+    """The company's direct debit set-up of README *Direct debit*: SEPA creditor
+    identifier, a bank journal with its IBAN and the SEPA Direct Debit method, an inbound
+    payment mode with that journal, set as the company's WaaS direct debit mode."""
+    company = env.company
+    Mode = env["account.payment.mode"]
+    mode = Mode.search(
+        [("name", "=", "Bench WaaS Direct Debit"), ("company_id", "=", company.id)], limit=1
+    )
+    if not mode:
+        method = env.ref("account_banking_sepa_direct_debit.sepa_direct_debit")
+        bank = env["res.bank"].create({"name": "Bench ING", "bic": "INGBNL2AXXX"})
+        account = env["res.partner.bank"].create(
+            {
+                "acc_number": "NL20INGB0001234567",
+                "bank_id": bank.id,
+                "partner_id": company.partner_id.id,
+                "company_id": company.id,
+            }
+        )
+        journal = env["account.journal"].create(
+            {
+                "name": "Bench Direct Debit Bank",
+                "type": "bank",
+                "code": "BSDD",
+                "company_id": company.id,
+                "bank_account_id": account.id,
+                "inbound_payment_method_line_ids": [(0, 0, {"payment_method_id": method.id})],
+            }
+        )
+        mode = Mode.create(
+            {
+                "name": "Bench WaaS Direct Debit",
+                "company_id": company.id,
+                "payment_method_id": method.id,
+                "bank_account_link": "fixed",
+                "fixed_journal_id": journal.id,
+            }
+        )
+    company.write(
+        {
+            "waas_sdd_payment_mode_id": mode.id,
+            "sepa_creditor_identifier": company.sepa_creditor_identifier or "FR78ZZZ424242",
+        }
+    )
+    return mode
+
+
+def prepare_pay(env, n):
+    """``n`` (batch P) and ``n``/10 (batch Q) contracts of 100 Dutch end customers, each
+    customer with a valid recurrent B2B mandate (first debit FRST) on its IBAN; the invoice
+    run invoices and posts their month (each invoice with the mode and mandate, as in
+    production), then the payment orders it filed are removed: the measure builds them."""
+    mode = _pay_mode(env)
+    company = env.company
+    customers = _bench_partners(env, "Bench Pay Customer", 100, country_id=env.ref("base.nl").id)
+    Mandate = env["account.banking.mandate"]
+    mandates = Mandate.search([("partner_id", "in", customers.ids), ("state", "=", "valid")])
+    by_partner = {m.partner_id: m for m in mandates}
+    todo = customers.filtered(lambda p: p not in by_partner)
+    banks = env["res.partner.bank"].create(
+        [{"partner_id": p.id, "acc_number": _iban_nl(4000000 + p.id)} for p in todo]
+    )
+    created = Mandate.create(
+        [
+            {
+                "format": "sepa",
+                "type": "recurrent",
+                "recurrent_sequence_type": "first",
+                "scheme": "B2B",
+                "partner_bank_id": bank.id,
+                "company_id": company.id,
+                "signature_date": period_start() - timedelta(days=30),
+                "state": "valid",
+            }
+            for bank in banks
+        ]
+    )
+    by_partner.update({m.partner_id: m for m in created})
+    auto_post = company.waas_invoice_auto_post
+    company.waas_invoice_auto_post = True
+    invoices = 0
+    for batch, count in zip(PAY_BATCHES, (n, max(1, n // 10)), strict=True):
+        reseller = _bench_partners(env, f"Bench Pay Reseller {batch}", 1, waas_is_reseller=True)
+        contracts = _create_contracts(env, count, reseller, customers=customers)
+        for partner, group in contracts.grouped("partner_id").items():
+            group.write({"waas_mandate_id": by_partner[partner].id})
+        env.cr.commit()
+        moves = env["waas.contract"]._waas_invoice_run(domain=[("reseller_id", "=", reseller.id)])
+        invoices += len(moves)
+        env.cr.commit()
+    env["account.payment.order"].search(
+        [("payment_mode_id", "=", mode.id), ("state", "=", "draft")]
+    ).unlink()
+    company.waas_invoice_auto_post = auto_post
+    env.cr.commit()
+    return {"contracts": n + max(1, n // 10), "invoices": invoices}
+
+
+def pay_orders(env, n, meter, batch):
+    """The direct debit after the run for batch ``batch``'s posted invoices: file them into
+    the payment orders (``account.move._waas_sdd_add_to_payment_orders``, what
+    ``waas.contract._waas_after_invoice_batch`` does), then OCA's *Confirm Payments* and
+    *Generate Payment File* (the pain.008.001.02, checked by OCA against the ISO 20022
+    XSD). Rolled back, so that it can be measured again."""
+    from odoo.addons.also_waas.models.waas_contract import (  # noqa: PLC0415 - needs Odoo
+        INVOICE_RUN_CHUNK_SIZE,
+    )
+
+    moves = env["account.move"].search(
+        [
+            ("waas_contract_id.reseller_id.name", "=like", f"Bench Pay Reseller {batch} %"),
+            ("state", "=", "posted"),
+            ("mandate_id", "!=", False),
+        ],
+        order="id",
+    )
+    with meter:
+        t0, q0 = time.perf_counter(), meter.sql_db.sql_counter
+        # As the invoice run files them: per batch of the run (its chunk size), the cache
+        # emptied after each, so memory does not grow with N.
+        order_ids = set()
+        for start in range(0, len(moves), INVOICE_RUN_CHUNK_SIZE):
+            chunk = moves[start : start + INVOICE_RUN_CHUNK_SIZE]
+            order_ids.update(chunk._waas_sdd_add_to_payment_orders().ids)
+            env.flush_all()
+            env.invalidate_all()
+        orders = env["account.payment.order"].browse(sorted(order_ids))
+        t1, q1 = time.perf_counter(), meter.sql_db.sql_counter
+        orders.draft2open()
+        env.flush_all()
+        t2, q2 = time.perf_counter(), meter.sql_db.sql_counter
+        for order in orders:
+            order.open2generated()
+        env.flush_all()
+        t3, q3 = time.perf_counter(), meter.sql_db.sql_counter
+    phases = {
+        "filing_seconds": round(t1 - t0, 3),
+        "confirm_seconds": round(t2 - t1, 3),
+        "file_seconds": round(t3 - t2, 3),
+        "filing_queries": q1 - q0,
+        "confirm_queries": q2 - q1,
+        "file_queries": q3 - q2,
+    }
+    files = env["ir.attachment"].search(
+        [("res_model", "=", "account.payment.order"), ("res_id", "in", orders.ids)]
+    )
+    result = {
+        "invoices": len(moves),
+        "orders": len(orders),
+        "payment_lines": len(orders.payment_line_ids),
+        "states": sorted(set(orders.mapped("state"))),
+        "file_kb": round(sum(files.mapped("file_size")) / 1024.0, 1),
+        "payments": len(orders.payment_ids) if "payment_ids" in orders._fields else None,
+        **phases,
+    }
+    env.cr.rollback()
+    return result
+
+
 SCENARIOS = {
     "prepare_a": lambda env, n: prepare_waas(env, n, "A"),
     "prepare_b": lambda env, n: prepare_waas(env, n, "B"),
@@ -512,6 +683,9 @@ SCENARIOS = {
     "settle_floor": settle_floor,
     "settle_ours": settle_ours,
     "sellout": sellout,
+    "prepare_pay": prepare_pay,
+    "pay_orders_p": lambda env, n, meter: pay_orders(env, n, meter, "P"),
+    "pay_orders_q": lambda env, n, meter: pay_orders(env, n, meter, "Q"),
 }
 
 

@@ -162,6 +162,51 @@ def portal_queries(args):
     return result
 
 
+def pay_selected():
+    """Whether the direct debit scenario runs: always, unless ``BENCH_ONLY`` (a comma
+    separated list of scenario groups) leaves ``pay`` out."""
+    only = os.environ.get("BENCH_ONLY", "").strip()
+    return not only or "pay" in {part.strip() for part in only.split(",")}
+
+
+def prepare_pay(args, n):
+    """``n`` and ``n``/10 monthly invoices with mandates, posted by the invoice run."""
+    h.say(f"Preparing {n} and {max(1, n // 10)} direct debit invoices (mandates, posted)")
+    worker("prepare_pay", n, args)
+    sql("ANALYZE")
+
+
+def measure_pay(args, n):
+    """The payment order and its pain.008 for the ``n`` and the ``n``/10 invoices, each
+    in its own process: seconds per invoice and peak RSS at both sizes."""
+    big = measure("pay_orders_p", n, args)
+    small = measure("pay_orders_q", max(1, n // 10), args)
+    return {
+        "n": big["invoices"],
+        "small_n": small["invoices"],
+        "orders": big["orders"],
+        "payment_lines": big["payment_lines"],
+        "states": big["states"],
+        "file_kb": big["file_kb"],
+        "payments": big.get("payments"),
+        "filing_seconds": big.get("filing_seconds"),
+        "confirm_seconds": big.get("confirm_seconds"),
+        "file_seconds": big.get("file_seconds"),
+        "seconds": big["seconds"],
+        "seconds_small": small["seconds"],
+        "ms_per_invoice": round(1000 * big["seconds"] / big["invoices"], 2)
+        if big["invoices"]
+        else None,
+        "ms_per_invoice_small": round(1000 * small["seconds"] / small["invoices"], 2)
+        if small["invoices"]
+        else None,
+        "queries_per_invoice": ratio(big["queries"], big["invoices"]),
+        "queries_per_invoice_small": ratio(small["queries"], small["invoices"]),
+        "peak_rss_mb": big["peak_rss_mb"],
+        "peak_rss_mb_small": small["peak_rss_mb"],
+    }
+
+
 def ratio(a, b):
     return round(a / b, 2) if a and b else None
 
@@ -216,6 +261,10 @@ def main():
     # start of the Odoo processes, which the 1-worker measure does not count either).
     two_seconds = max(r["ended"] for r in two) - min(r["started"] for r in two)
     portal = portal_queries(args)
+    pay = None
+    if pay_selected():
+        prepare_pay(args, n)
+        pay = measure_pay(args, n)
 
     results = {
         "machine": {
@@ -263,6 +312,8 @@ def main():
         },
         "portal": portal,
     }
+    if pay:
+        results["pay"] = pay
     (h.REPO / "bench-results.json").write_text(json.dumps(results, indent=2))
     print_table(results)
 
@@ -287,6 +338,22 @@ def print_table(r):
         ("invoice run, 2 workers s", inv["two_workers_seconds"], "", ""),
         ("portal queries at 10 / 1000", r["portal"]["queries_10"], r["portal"]["queries_1000"], ""),
     ]
+    pay = r.get("pay")
+    if pay:
+        rows += [
+            (
+                "direct debit, ms/invoice N, N/10",
+                f"{pay['ms_per_invoice']} / {pay['ms_per_invoice_small']}",
+                "",
+                "",
+            ),
+            (
+                "direct debit, RSS MB N, N/10",
+                f"{pay['peak_rss_mb']} / {pay['peak_rss_mb_small']}",
+                "",
+                "",
+            ),
+        ]
     print()
     print(f"N = {inv['n']} contracts, {r['sellout']['rows']} sell-out rows")
     print(f"{'measure':32} {'ours':>12} {'floor':>12} {'OCA contract':>14}")

@@ -165,6 +165,18 @@ class WaasCustomerPortal(CustomerPortal):
             request.session[history] = records.ids[:100]
         return records, pager
 
+    @staticmethod
+    def _waas_blocked_customers(records):
+        """The end customers (commercial partners) of ``records`` (quotations or
+        contracts, sudo) that are blocked for new WaaS business in the record's company:
+        a recordset, without amounts or reasons (the reseller sees only that a customer is
+        blocked). One batch per company, whatever the number of records."""
+        Partner = request.env["res.partner"].sudo()
+        blocked = Partner
+        for company, group in records.sudo().grouped("company_id").items():
+            blocked |= Partner.browse(group.partner_id._waas_blocked_ids(company))
+        return blocked
+
     def _waas_document_sudo(self, model, record_id, access_token):
         """The record (sudo) if the user may read it or brings its access token, else None
         (the detail page then goes back to /my)."""
@@ -222,6 +234,7 @@ class WaasCustomerPortal(CustomerPortal):
             orders=orders.sudo(),
             pager=pager,
             default_url="/my/waas/quotes",
+            blocked_customers=self._waas_blocked_customers(orders),
         )
         return request.render("also_waas.portal_my_waas_quotes", values)
 
@@ -265,9 +278,11 @@ class WaasCustomerPortal(CustomerPortal):
         services = request.env["product.product"].search(
             [("waas_kind", "=", "partner_service"), ("sale_ok", "=", True)]
         )
+        customers = self._waas_known_customers()
         return self._waas_prepare_layout(
             "waas_quote_new",
-            customers=self._waas_known_customers(),
+            customers=customers,
+            blocked_customers=customers.browse(customers._waas_blocked_ids(request.env.company)),
             rows=self._waas_price_rows(items),
             services=services.sudo(),
             terms=WAAS_TERMS,
@@ -572,6 +587,7 @@ class WaasCustomerPortal(CustomerPortal):
             else [],
             message=kw.get("message"),
             error=request.session.pop("waas_portal_error", None),
+            customer_blocked=bool(self._waas_blocked_customers(order_sudo)),
         )
         return request.render("also_waas.portal_my_waas_quote", values)
 
@@ -598,6 +614,20 @@ class WaasCustomerPortal(CustomerPortal):
             request.session["waas_portal_error"] = error.args[0]
         url = f"/my/waas/quotes/{order_id}"
         return request.redirect(f"{url}?message={message}" if message else url)
+
+    def _waas_check_customer_not_blocked(self, order_sudo):
+        """Refuse (``UserError``, shown on the quotation page) to send a quotation for
+        signature when its end customer is blocked for new WaaS business: the message
+        says so without amounts or reasons, which are ALSO's credit team's."""
+        if self._waas_blocked_customers(order_sudo):
+            raise UserError(
+                _(
+                    "%(customer)s is blocked for new WaaS business by ALSO's credit team: "
+                    "the quotation cannot be sent for signature or activated until ALSO "
+                    "releases the customer. Please contact your ALSO account manager.",
+                    customer=order_sudo.partner_id.commercial_partner_id.name,
+                )
+            )
 
     @http.route(
         "/my/waas/quotes/<int:order_id>/credit_check",
@@ -634,6 +664,7 @@ class WaasCustomerPortal(CustomerPortal):
         try:
             # The signing link goes to the end customer's own e-mail, never the reseller's.
             order_sudo._waas_check_signing_recipient()
+            self._waas_check_customer_not_blocked(order_sudo)
         except UserError as error:
             return self._waas_quote_redirect(order_id, error=error)
         # sudo: the reseller's own quotation (checked above), portal users cannot write.
@@ -666,6 +697,9 @@ class WaasCustomerPortal(CustomerPortal):
             pager=pager,
             default_url="/my/waas/contracts",
             today=fields.Date.context_today(contracts),
+            blocked_customers=self._waas_blocked_customers(contracts)
+            if self._waas_is_reseller()
+            else request.env["res.partner"],
         )
         return request.render("also_waas.portal_my_waas_contracts", values)
 

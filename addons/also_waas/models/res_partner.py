@@ -5,7 +5,7 @@ from stdnum.exceptions import ValidationError as StdnumValidationError
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import email_normalize, formatLang
+from odoo.tools import SQL, email_normalize, formatLang
 
 from ..tools import waas_wizard_action
 from .waas_credit_check import REGISTRY_VALIDATORS, waas_registry_key, waas_vat_key
@@ -108,7 +108,9 @@ class ResPartner(models.Model):
         string="Open Invoices",
         currency_field="waas_exposure_currency_id",
         compute="_compute_waas_exposure",
-        help="What the customer still owes on its posted customer invoices (taxes included).",
+        help="What the customer still owes on its posted customer invoices, untaxed (the "
+        "untaxed share of each open amount), like the contract values: the VAT of an unpaid "
+        "invoice is reclaimed from the tax office, so the credit risk is the net amount.",
     )
     waas_contracts_remaining = fields.Monetary(
         string="Remaining Contract Value",
@@ -120,15 +122,22 @@ class ResPartner(models.Model):
         string="Total Exposure",
         currency_field="waas_exposure_currency_id",
         compute="_compute_waas_exposure",
+        help="Open invoices plus remaining contract value, both untaxed like the deal value "
+        "the credit check approves.",
     )
-    waas_credit_limit = fields.Monetary(
+    # Per company (stored as jsonb {company id: amount}): the exposure it bounds is computed
+    # per company, in that company's currency, and each company's credit team approves its
+    # own. Odoo 18 allows no company-dependent Monetary: a Float shown with the currency.
+    waas_credit_limit = fields.Float(
         string="Approved Exposure",
-        currency_field="waas_exposure_currency_id",
+        company_dependent=True,
         tracking=True,
         copy=False,
         readonly=True,
-        help="The total exposure the credit team approved with the last credit check (set by "
-        "Approve). Above it, the customer gets no new WaaS business until released.",
+        digits="Account",
+        help="The total exposure the credit team of the current company approved with the "
+        "last credit check (set by Approve), in the company's currency. Above it, the "
+        "customer gets no new WaaS business in this company until released.",
     )
     waas_block_released_until = fields.Date(
         string="Released Until",
@@ -485,10 +494,12 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------ credit exposure
     def _waas_exposure(self, company):
         """{commercial partner id: (open invoices, remaining contract value)} of the
-        commercial partners of ``self`` in ``company``, in its currency: what the posted
-        customer invoices still owe (taxes included) and what the running contracts have
-        still to invoice (contract value minus the live monthly invoices, untaxed). Three
-        queries for the whole recordset."""
+        commercial partners of ``self`` in ``company``, in its currency, untaxed: the
+        untaxed share of what the posted customer invoices still owe and what the running
+        contracts have still to invoice (contract value minus the live monthly invoices).
+        Untaxed like the deal's contract value that the credit check approves: the VAT of
+        an unpaid invoice comes back from the tax office, the credit risk is the net
+        amount. Three queries for the whole recordset."""
         partners = self.commercial_partner_id
         result = {partner.id: (0.0, 0.0) for partner in partners}
         if not partners:
@@ -496,22 +507,38 @@ class ResPartner(models.Model):
         currency = company.currency_id
         # sudo: the exposure is the credit team's figure; WaaS users see it without the
         # right to read every invoice and contract of the customer (only sums are read).
-        groups = (
+        query = (
             self.env["account.move"]
             .sudo()
-            ._read_group(
+            ._search(
                 [
                     ("commercial_partner_id", "in", partners.ids),
                     ("company_id", "=", company.id),
                     ("move_type", "in", ("out_invoice", "out_refund")),
                     ("state", "=", "posted"),
                     ("payment_state", "in", ("not_paid", "partial")),
-                ],
-                ["commercial_partner_id"],
-                ["amount_residual_signed:sum"],
+                ]
             )
         )
-        open_amounts = {partner.id: amount for partner, amount in groups}
+        # The untaxed share of what each invoice still owes (a payment pays taxes and
+        # net pro rata), like the contract values and the deal: one query.
+        table = query.table
+        self.env.cr.execute(
+            SQL(
+                "SELECT partner, SUM(amount) FROM (%s) AS open_moves GROUP BY partner",
+                query.select(
+                    SQL("%s AS partner", SQL.identifier(table, "commercial_partner_id")),
+                    SQL(
+                        "CASE WHEN %(total)s = 0 THEN 0"
+                        " ELSE %(residual)s * %(untaxed)s / %(total)s END AS amount",
+                        total=SQL.identifier(table, "amount_total_signed"),
+                        residual=SQL.identifier(table, "amount_residual_signed"),
+                        untaxed=SQL.identifier(table, "amount_untaxed_signed"),
+                    ),
+                ),
+            )
+        )
+        open_amounts = {partner_id: float(amount) for partner_id, amount in self.env.cr.fetchall()}
         contracts = (
             self.env["waas.contract"]
             .sudo()
@@ -602,7 +629,8 @@ class ResPartner(models.Model):
         ``self`` that are blocked for new WaaS business in ``company`` (over their approved
         exposure, in dunning) and not released today. ``added``: {commercial partner id:
         value of the new deal, in the company's currency}, counted with the exposure."""
-        partners = self.commercial_partner_id
+        # The approved exposure of ``company`` (company-dependent).
+        partners = self.commercial_partner_id.with_company(company)
         added = added or {}
         today = fields.Date.context_today(self)
         exposure = self._waas_exposure(company) if exposure is None else exposure
@@ -635,6 +663,16 @@ class ResPartner(models.Model):
                 result[partner.id] = reasons
         return result
 
+    def _waas_blocked_ids(self, company):
+        """The ids of the commercial partners of ``self`` blocked for new WaaS business in
+        ``company`` (``_waas_block_reasons`` without its amounts, for the resellers'
+        portal): the exposure is computed only for those with an approved exposure, so a
+        page of customers costs the same few queries however long it is."""
+        partners = self.commercial_partner_id.with_company(company)
+        with_limit = partners.filtered("waas_credit_limit")
+        exposure = with_limit._waas_exposure(company) if with_limit else {}
+        return set(partners._waas_block_reasons(company, exposure=exposure))
+
     def _waas_check_not_blocked(self, company, what, added=None):
         """Raise a ``UserError`` naming the customer and why when one of ``self`` is
         blocked for new WaaS business in ``company`` (``what``: the refused action, e.g.
@@ -652,11 +690,12 @@ class ResPartner(models.Model):
                 )
             )
 
-    def _waas_set_credit_limit(self, limit):
-        """The approved exposure, written by the approval of a credit check."""
+    def _waas_set_credit_limit(self, limit, company):
+        """The approved exposure in ``company``, written by the approval of a credit check
+        of that company (the other companies' approvals stay as they are)."""
         if not self.env.su:
             raise AccessError(_("The approved exposure is set only by approving a credit check."))
-        self.commercial_partner_id.write({"waas_credit_limit": limit})
+        self.commercial_partner_id.with_company(company).write({"waas_credit_limit": limit})
 
     def action_waas_release(self):
         """Button "Release" on a blocked customer (Credit Controller): the wizard asks

@@ -205,13 +205,15 @@ class WaasCreditCheck(models.Model):
         string="Exposure Before This Deal",
         currency_field="company_currency_id",
         compute="_compute_exposure",
-        help="Open invoices of the end customer (taxes included), what its running "
-        "contracts still have to invoice, and its other approved quotations not activated yet.",
+        help="Open invoices of the end customer, what its running contracts still have to "
+        "invoice, and its other approved quotations not activated yet; all untaxed, like "
+        "the deal (the VAT of an unpaid invoice is reclaimed, the risk is the net amount).",
     )
     exposure_deal = fields.Monetary(
         string="This Deal",
         currency_field="company_currency_id",
         compute="_compute_exposure",
+        help="The deal's contract value, untaxed.",
     )
     exposure_total = fields.Monetary(
         string="Total Exposure",
@@ -518,7 +520,7 @@ class WaasCreditCheck(models.Model):
                         "approved_exposure": total,
                     }
                 )
-                check.partner_id.sudo()._waas_set_credit_limit(total)
+                check.partner_id.sudo()._waas_set_credit_limit(total, company)
         self._waas_close_activities(_("Approved"))
         for check in self:
             check.sale_order_id.message_post(

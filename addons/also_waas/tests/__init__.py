@@ -28,5 +28,6 @@ from . import test_migrations
 from . import test_report_pdf
 from . import test_einvoice
 from . import test_exposure
+from . import test_portal_blocked
 from . import test_invoice_sending
 from . import test_dashboard_charts

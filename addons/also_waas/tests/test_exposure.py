@@ -20,8 +20,9 @@ class ExposureCommon(WaasOpsCommon):
         cls.company.waas_dunning_grace_days = 30
 
     @classmethod
-    def _open_invoice(cls, amount, due=None, contract=None):
-        """A posted customer invoice of ``amount`` (no taxes) for the end customer."""
+    def _open_invoice(cls, amount, due=None, contract=None, taxes=None):
+        """A posted customer invoice of ``amount`` (untaxed, ``taxes`` or none) for the
+        end customer."""
         move = (
             cls.env["account.move"]
             .sudo()
@@ -39,7 +40,7 @@ class ExposureCommon(WaasOpsCommon):
                                 "name": "Rent",
                                 "quantity": 1,
                                 "price_unit": amount,
-                                "tax_ids": [Command.clear()],
+                                "tax_ids": [Command.set(taxes.ids if taxes else [])],
                             }
                         )
                     ],
@@ -93,6 +94,56 @@ class TestExposure(RollbackOnRaiseMixin, ExposureCommon):
             {"name": "Jan de Klant", "parent_id": self.customer.id}
         )
         self.assertEqual(contact.waas_exposure, self.customer.waas_exposure)
+
+    def test_exposure_is_untaxed_throughout(self):
+        """Open invoices count untaxed, like the remaining contract value and the deal."""
+        tax = self.env["account.tax"].create(
+            {
+                "name": "VAT 21% (exposure test)",
+                "amount": 21.0,
+                "type_tax_use": "sale",
+                "company_id": self.company.id,
+            }
+        )
+        invoice = self._open_invoice(1000.0, taxes=tax)
+        self.assertEqual(invoice.amount_total, 1210.0)
+        self.customer.invalidate_recordset()
+        self.assertEqual(self.customer.waas_open_receivable, 1000.0)
+        # A credit note of 121 (100 + VAT) counts -100.
+        refund = (
+            self.env["account.move"]
+            .sudo()
+            .create(
+                {
+                    "move_type": "out_refund",
+                    "partner_id": self.customer.id,
+                    "company_id": self.company.id,
+                    "invoice_date": self.today,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": "Credit",
+                                "quantity": 1,
+                                "price_unit": 100.0,
+                                "tax_ids": [Command.set(tax.ids)],
+                            }
+                        )
+                    ],
+                }
+            )
+        )
+        refund.action_post()
+        self.assertEqual(refund.amount_total, 121.0)
+        self.customer.invalidate_recordset()
+        self.assertEqual(self.customer.waas_open_receivable, 900.0)
+        # The deal and the remaining contract value: untaxed too (12 x 60).
+        self._create_contract(term=12, products=[(self.bundle, 1)])
+        order = self._create_waas_order(term=12, products=[(self.bundle, 1)])
+        order.action_waas_request_credit_check()
+        self.assertRecordValues(
+            order.waas_credit_check_id,
+            [{"exposure_before": 900.0 + 720.0, "exposure_deal": 720.0}],
+        )
 
     def test_credit_check_shows_and_approves_total_exposure(self):
         self._create_contract(term=12, products=[(self.bundle, 2)])
@@ -204,6 +255,33 @@ class TestExposure(RollbackOnRaiseMixin, ExposureCommon):
                 for body in self.customer.message_ids.mapped("body")
             )
         )
+
+    def test_approved_exposure_per_company(self):
+        """Each company approves its own exposure: an approval in another company neither
+        changes this company's approved exposure nor blocks the customer here."""
+        self._create_waas_contract_approved()
+        company_b = self.env["res.company"].create({"name": "ALSO WaaS Belgium (test)"})
+        # What the approval of a credit check of company B writes.
+        self.customer.sudo()._waas_set_credit_limit(50.0, company_b)
+        customer_a = self.customer.with_company(self.company)
+        customer_b = self.customer.with_company(company_b)
+        self.assertEqual(customer_a.waas_credit_limit, 720.0)
+        self.assertEqual(customer_b.waas_credit_limit, 50.0)
+        # Company A: the contract (720) is within its 720; company B: no exposure there.
+        self.assertFalse(self.customer._waas_block_reasons(self.company))
+        self.assertFalse(self.customer._waas_block_reasons(company_b))
+        self.customer.invalidate_recordset()
+        self.assertFalse(customer_a.waas_blocked)
+        # Over the limit in A only.
+        self._open_invoice(100.0)
+        self.assertIn(self.customer.id, self.customer._waas_block_reasons(self.company))
+        self.assertFalse(self.customer._waas_block_reasons(company_b))
+        # A new approval in A leaves B's figure alone.
+        order = self._create_waas_order(term=12, products=[(self.bundle, 1)])
+        order.action_waas_request_credit_check()
+        order.waas_credit_check_id.with_user(self.user_credit).action_approve()
+        self.assertEqual(customer_a.waas_credit_limit, 100.0 + 720.0 + 720.0)
+        self.assertEqual(customer_b.waas_credit_limit, 50.0)
 
     def _create_waas_contract_approved(self):
         """A contract activated through the deal flow: its approval sets the limit."""

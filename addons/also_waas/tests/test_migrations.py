@@ -84,3 +84,36 @@ class TestMigrations(WaasCommon):
         # Moved: the database-wide settings are gone.
         self.env.cr.execute("SELECT key FROM ir_config_parameter WHERE key IN %s", [tuple(old)])
         self.assertFalse(self.env.cr.fetchall())
+
+    def test_18_0_1_0_2_approved_exposure_per_company(self):
+        migration = _load_migration("18.0.1.0.2", "pre")
+        order = self._create_waas_order(term=12, products=[(self.bundle, 1)])
+        order.action_waas_request_credit_check()
+        order.waas_credit_check_id.with_user(self.user_credit).action_approve()
+        approved = order.waas_credit_check_id.approved_exposure
+        self.assertTrue(approved)
+        no_check = self.env["res.partner"].create(
+            {"name": "Customer Approved Long Ago", "company_id": self.company.id}
+        )
+        no_check.sudo()._waas_set_credit_limit(333.0, self.company)
+        self.env.flush_all()
+        # The column as the older version had it: one number per customer.
+        key = str(self.company.id)
+        self.env.cr.execute(
+            "ALTER TABLE res_partner ALTER COLUMN waas_credit_limit TYPE numeric"
+            " USING (waas_credit_limit->>%s)::numeric",
+            [key],
+        )
+        migration.migrate(self.env.cr, False)  # a new install: nothing to do
+        migration.migrate(self.env.cr, "18.0.1.0.1")
+        self.env.cr.execute(
+            "SELECT id, waas_credit_limit FROM res_partner WHERE id IN %s",
+            [(self.customer.id, no_check.id)],
+        )
+        limits = dict(self.env.cr.fetchall())
+        self.assertEqual(limits[self.customer.id], {key: approved})
+        self.assertEqual(limits[no_check.id], {key: 333.0})
+        (self.customer | no_check).invalidate_recordset(["waas_credit_limit"])
+        self.assertEqual(self.customer.with_company(self.company).waas_credit_limit, approved)
+        # Run again: nothing changes.
+        migration.migrate(self.env.cr, "18.0.1.0.1")

@@ -1,3 +1,5 @@
+import re
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import fields
@@ -54,3 +56,31 @@ class TestPortalQueries(HttpCase, WaasPortalCommon):
 
     def test_contract_list_end_customer(self):
         self._check_flat("portal_ca", "/my/waas/contracts", "o_waas_contract_row")
+
+    def test_quote_list_reseller_with_blocked_customers(self):
+        """The quotation list shows which end customers are blocked in one batch: as many
+        queries for 5 quotations of 5 customers as for 50 of 50, every customer with an
+        approved exposure (customer A, with its running contract, over it)."""
+        self.customer.sudo()._waas_set_credit_limit(1.0, self.company)
+        link = re.compile(r'href="/my/waas/quotes/\d+"')
+
+        def add_quotes(count, start_index):
+            for index in range(start_index, start_index + count):
+                partner = self.env["res.partner"].create(
+                    {"name": f"Perf Customer {index:03d}", "is_company": True}
+                )
+                partner.sudo()._waas_set_credit_limit(1000.0, self.company)
+                self._create_waas_order(partner=partner, reseller=self.reseller)
+
+        self.authenticate("portal_ra", "portal_ra")
+        add_quotes(4, 1)  # with deal A: 5
+        count_5, page = self._queries("/my/waas/quotes")
+        self.assertEqual(len(link.findall(page)), 5)
+        self.assertEqual(page.count("o_waas_customer_blocked"), 1)
+        add_quotes(45, 5)
+        count_50, page = self._queries("/my/waas/quotes")
+        self.assertEqual(len(link.findall(page)), 50)
+        self.assertEqual(page.count("o_waas_customer_blocked"), 1)
+        self.assertEqual(
+            count_50, count_5, f"quote list: {count_5} queries at 5 quotations, {count_50} at 50"
+        )

@@ -81,10 +81,7 @@ class AccountMove(models.Model):
         """OCA account_payment_return: a confirmed return reopens these invoices; for
         WaaS invoices their contracts are flagged and credit control is told."""
         res = super()._payment_returned(return_line)
-        reason = return_line.reason_id.display_name if return_line.reason_id else False
-        if return_line.reason_additional_information:
-            reason = " ".join(filter(None, [reason, return_line.reason_additional_information]))
         self.waas_contract_id._waas_debit_returned(
-            return_line.date or return_line.return_id.date, reason
+            return_line.date or return_line.return_id.date, return_line._waas_reason()
         )
         return res

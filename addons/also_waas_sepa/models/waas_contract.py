@@ -148,6 +148,88 @@ class WaasContract(models.Model):
                     user_id=user.id,
                 )
 
+    def _waas_debit_return_refresh(self):
+        """A payment return of these contracts' invoices was cancelled: their flag and
+        their end customers' follow the returns still confirmed (the latest one), or are
+        cleared when none is left; the contracts' chatter says so."""
+        if not self:
+            return
+        # sudo: called by the cancellation of a payment return only (the guarded flag).
+        contracts = self.sudo()
+        partners = contracts.partner_id.commercial_partner_id
+        returns = self._waas_debit_returns(
+            [
+                (
+                    "origin_returned_move_ids.move_id.partner_id.commercial_partner_id",
+                    "in",
+                    partners.ids,
+                )
+            ]
+        )
+        by_contract, by_partner = {}, {}
+        for invoice, date, reason in returns:
+            contract = invoice.waas_contract_id
+            if contract and date >= by_contract.get(contract.id, (date, False))[0]:
+                by_contract[contract.id] = (date, reason)
+            if contract:
+                partner = invoice.commercial_partner_id.id
+                by_partner[partner] = max(by_partner.get(partner, date), date)
+        for contract in contracts:
+            date, reason = by_contract.get(contract.id, (False, False))
+            if (date, reason) == (
+                contract.waas_debit_returned_date,
+                contract.waas_debit_return_reason,
+            ):
+                continue
+            contract.write({"waas_debit_returned_date": date, "waas_debit_return_reason": reason})
+            contract.message_post(
+                body=self.env._(
+                    "A payment return of this contract's invoices was cancelled: the "
+                    "returned debit is cleared."
+                )
+                if not date
+                else self.env._(
+                    "A payment return of this contract's invoices was cancelled: the last "
+                    "returned debit still confirmed is of %(date)s.",
+                    date=format_date(self.env, date),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        for partner in partners:
+            date = by_partner.get(partner.id, False)
+            if partner.waas_debit_returned_date != date:
+                partner._waas_set_debit_returned(date)
+
+    @api.model
+    def _waas_debit_returns(self, domain):
+        """[(invoice, date, reason)] of the confirmed payment returns whose reconciliation
+        (``account.partial.reconcile`` of the returned payment and the return) matches
+        ``domain``; a cancelled return has none left (OCA removes it)."""
+        # sudo: the credit team's flag, whoever cancels the return; only dates and reasons
+        # are read.
+        partials = self.env["account.partial.reconcile"].sudo().search(domain)
+        if not partials:
+            return []
+        returns = (
+            self.env["payment.return"]
+            .sudo()
+            .search([("state", "=", "done"), ("move_id", "in", partials.debit_move_id.move_id.ids)])
+        )
+        by_move = {ret.move_id.id: ret for ret in returns}
+        result = []
+        for partial in partials:
+            payment_return = by_move.get(partial.debit_move_id.move_id.id)
+            if not payment_return:
+                continue
+            line = payment_return.line_ids.filtered(
+                lambda rl, p=partial: p.credit_move_id in rl.move_line_ids
+            )[:1]
+            date = line.date or payment_return.date
+            reason = line._waas_reason() if line else False
+            for invoice in partial.origin_returned_move_ids.move_id:
+                result.append((invoice, date, reason))
+        return result
+
     def _waas_portal_masked_iban(self):
         """The mandate's IBAN as the end customer sees it on the portal: the country code
         and the last four characters, the rest masked, in groups of four

@@ -110,3 +110,38 @@ class TestDebitReturn(WaasSepaCommon):
         self.assertFalse(self.contract.waas_debit_returned_date)
         self.assertFalse(self.contract.waas_debit_return_reason)
         self.assertFalse(self.customer.waas_debit_returned_date)
+
+    def test_cancelled_return_clears_the_flag(self):
+        payment_return = self._return(self._collect(), self.reason_am04)
+        today = fields.Date.context_today(self.env.user)
+        self.assertEqual(self.contract.waas_debit_returned_date, today)
+        payment_return.with_user(self.user_accountant).action_cancel()
+        self.assertEqual(payment_return.state, "cancelled")
+        # The invoice is paid again and nothing says a debit came back.
+        self.assertIn(self.invoice.payment_state, ("in_payment", "paid"))
+        self.assertFalse(self.invoice.returned_payment)
+        self.assertRecordValues(
+            self.contract,
+            [{"waas_debit_returned_date": False, "waas_debit_return_reason": False}],
+        )
+        self.assertFalse(self.customer.waas_debit_returned_date)
+        self.assertTrue(
+            self.contract.message_ids.filtered(
+                lambda m: "returned debit is cleared" in (m.body or "")
+            )
+        )
+
+    def test_cancelled_return_keeps_an_earlier_one(self):
+        self._return(self._collect(), self.reason_am04)
+        second = self._return(
+            self._collect(), self.env.ref("also_waas_sepa.payment_return_reason_md06")
+        )
+        self.assertIn("MD06", self.contract.waas_debit_return_reason)
+        second.with_user(self.user_accountant).action_cancel()
+        # The first return still stands: the flag shows it again.
+        self.assertEqual(self.contract.waas_debit_return_reason, "[AM04] Insufficient funds")
+        self.assertEqual(
+            self.customer.waas_debit_returned_date, fields.Date.context_today(self.env.user)
+        )
+        # Paid by the second collection again.
+        self.assertIn(self.invoice.payment_state, ("in_payment", "paid"))
