@@ -4,7 +4,8 @@ On a fresh throw-away database with the three addons it builds, in EUR: a Dutch 
 (ALSO Nederland) invoicing a Dutch customer with 21% VAT, and a Belgian customer under the
 intra-EU reverse charge (fiscal position); a Belgian company invoicing a Belgian customer
 (21%); a termination fee invoice; a pickup fee invoice; a credit note (Odoo's reversal
-wizard). Their Peppol BIS Billing 3.0 UBL comes from the addon's batch export
+wizard). Their PDFs are printed as the scheduled sending prints them, then their Peppol
+BIS Billing 3.0 UBL, with the PDF embedded, comes from the addon's batch export
 (``account.move._waas_export_ubl``) and is validated with the official CEN EN 16931 and
 OpenPeppol rules in ``EINVOICE_RULES`` (default ``../shared/einvoice`` beside the
 repository; its ``validate.py`` and compiled XSLT, Saxon-HE via ``saxonche``). The rules are
@@ -273,6 +274,12 @@ def worker(db, out, odoo_args):
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         invoices = build_invoices(env)
         moves = env["account.move"].union(*invoices.values())
+        # Their PDFs first (real, headless Chromium), as the scheduled sending does: the UBL
+        # then carries the PDF (cac:AdditionalDocumentReference), validated with the rest.
+        for company, company_moves in moves.grouped("company_id").items():
+            errors = company_moves.with_company(company)._waas_render_pdfs()
+            for move, error in errors.items():
+                print(f"the PDF of {move.name} could not be printed: {error}")
         exported = moves._waas_export_ubl()
         out.mkdir(parents=True, exist_ok=True)
         for name, move in invoices.items():
