@@ -272,14 +272,20 @@ def worker(db, out, odoo_args):
     odoo.tools.config.parse_config([*odoo_args, "-d", db])
     with Registry(db).cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-        invoices = build_invoices(env)
-        moves = env["account.move"].union(*invoices.values())
+        ids = {name: move.id for name, move in build_invoices(env).items()}
+    # Printed and exported in a new transaction, as the scheduled sending does it: creating
+    # the companies installs their country's accounting modules (Odoo reloads its registry).
+    with Registry(db).cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        invoices = {name: env["account.move"].browse(move_id) for name, move_id in ids.items()}
+        moves = env["account.move"].browse(list(ids.values()))
         # Their PDFs first (real, headless Chromium), as the scheduled sending does: the UBL
         # then carries the PDF (cac:AdditionalDocumentReference), validated with the rest.
+        pdf_errors = {}
         for company, company_moves in moves.grouped("company_id").items():
-            errors = company_moves.with_company(company)._waas_render_pdfs()
-            for move, error in errors.items():
-                print(f"the PDF of {move.name} could not be printed: {error}")
+            pdf_errors.update(company_moves.with_company(company)._waas_render_pdfs())
+        for move, error in pdf_errors.items():
+            print(f"the PDF of invoice {move.id} could not be printed: {error}")
         exported = moves._waas_export_ubl()
         out.mkdir(parents=True, exist_ok=True)
         for name, move in invoices.items():
@@ -290,6 +296,8 @@ def worker(db, out, odoo_args):
             else:
                 print(f"{name}: the UBL export refused {move.name}: {move.waas_einvoice_error}")
         cr.commit()
+    if pdf_errors:
+        sys.exit(1)
 
 
 # --------------------------------------------------------------------------- validation
