@@ -4,8 +4,7 @@ On a fresh throw-away database with the three addons it builds, in EUR: a Dutch 
 (ALSO Nederland) invoicing a Dutch customer with 21% VAT, and a Belgian customer under the
 intra-EU reverse charge (fiscal position); a Belgian company invoicing a Belgian customer
 (21%); a termination fee invoice; a pickup fee invoice; a credit note (Odoo's reversal
-wizard). Their PDFs are printed as the scheduled sending prints them, then their Peppol
-BIS Billing 3.0 UBL, with the PDF embedded, comes from the addon's batch export
+wizard). Their Peppol BIS Billing 3.0 UBL comes from the addon's batch export
 (``account.move._waas_export_ubl``) and is validated with the official CEN EN 16931 and
 OpenPeppol rules in ``EINVOICE_RULES`` (default ``../shared/einvoice`` beside the
 repository; its ``validate.py`` and compiled XSLT, Saxon-HE via ``saxonche``). The rules are
@@ -272,20 +271,8 @@ def worker(db, out, odoo_args):
     odoo.tools.config.parse_config([*odoo_args, "-d", db])
     with Registry(db).cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-        ids = {name: move.id for name, move in build_invoices(env).items()}
-    # Printed and exported in a new transaction, as the scheduled sending does it: creating
-    # the companies installs their country's accounting modules (Odoo reloads its registry).
-    with Registry(db).cursor() as cr:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-        invoices = {name: env["account.move"].browse(move_id) for name, move_id in ids.items()}
-        moves = env["account.move"].browse(list(ids.values()))
-        # Their PDFs first (real, headless Chromium), as the scheduled sending does: the UBL
-        # then carries the PDF (cac:AdditionalDocumentReference), validated with the rest.
-        pdf_errors = {}
-        for company, company_moves in moves.grouped("company_id").items():
-            pdf_errors.update(company_moves.with_company(company)._waas_render_pdfs())
-        for move, error in pdf_errors.items():
-            print(f"the PDF of invoice {move.id} could not be printed: {error}")
+        invoices = build_invoices(env)
+        moves = env["account.move"].union(*invoices.values())
         exported = moves._waas_export_ubl()
         out.mkdir(parents=True, exist_ok=True)
         for name, move in invoices.items():
@@ -296,8 +283,6 @@ def worker(db, out, odoo_args):
             else:
                 print(f"{name}: the UBL export refused {move.name}: {move.waas_einvoice_error}")
         cr.commit()
-    if pdf_errors:
-        sys.exit(1)
 
 
 # --------------------------------------------------------------------------- validation
