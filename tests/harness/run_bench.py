@@ -140,7 +140,7 @@ def portal_queries(args):
             try:
                 requests.get(f"{base}/web/login", timeout=5)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not up yet, or too slow to answer yet
                 time.sleep(1)
         for count in (10, 1000):
             session = requests.Session()
