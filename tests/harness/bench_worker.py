@@ -118,6 +118,32 @@ def _create_contracts(env, n, reseller, customers=None, start_of=None):
     return contracts
 
 
+def prepare_post(env, n, batch):
+    """``n`` contracts due for the run + post (and the sending) measures, of reseller batch
+    ``batch``; the company and the customers get what an invoice needs to be sent (VAT
+    number, address, e-mail: every invoice goes out by e-mail with PDF and UBL)."""
+    company = env.company
+    company.write(
+        {
+            "country_id": env.ref("base.nl").id,
+            "vat": "NL004495445B01",
+            "street": "Lange Kleiweg 52",
+            "zip": "2288 GK",
+            "city": "Rijswijk",
+            "email": "billing@also.example.com",
+        }
+    )
+    for i, customer in enumerate(bench_customers(env)):
+        vals = {"email": f"accounts{i}@customer.example.com", "street": f"Klantweg {i + 1}"}
+        if customer.country_id.code == "NL":
+            vals.update(vat="NL123456782B01", zip="3011 AB", city="Rotterdam")
+        else:  # no VAT or registry number: no Peppol endpoint, e-mail as the Dutch ones
+            vals.update(zip="1000", city="Brussel")
+        customer.write(vals)
+    env.cr.commit()
+    return prepare_waas(env, n, batch)
+
+
 def prepare_portal(env, n):
     """Two reseller portal users: one with 10 contracts and commissions, one with 1,000."""
     for count in (10, 1000):
@@ -409,6 +435,102 @@ def cron_run(env, n, meter):
     return {"invoices": invoices}
 
 
+def post_run(env, n, meter):
+    """Run + post: the scheduled invoice run as the cron runner drives it (``cron_run``),
+    the company set to post WaaS invoices at once (each batch posts its invoices with
+    ``_waas_post_isolated``, chunk by chunk)."""
+    env.company.waas_invoice_auto_post = True
+    env.cr.commit()
+    try:
+        result = cron_run(env, n, meter)
+    finally:
+        env.company.waas_invoice_auto_post = False
+        env.cr.commit()
+    batch = os.environ.get("BENCH_BATCH", "P")
+    moves = _batch_invoices(env, batch)
+    result["posted"] = len(moves.filtered(lambda m: m.state == "posted"))
+    return result
+
+
+def _batch_invoices(env, batch):
+    return env["account.move"].search(
+        [("waas_contract_id.reseller_id.name", "=like", f"Bench Reseller {batch}%")], order="id"
+    )
+
+
+def send_ours(env, n, meter):
+    """Our sending of the posted invoices of batch ``BENCH_BATCH`` (PDF, UBL with the PDF
+    embedded, one e-mail queued per invoice) by ``_cron_waas_send_invoices`` as Odoo's cron
+    runner drives it: one batch per call, a commit after each, called again while invoices
+    remain. Other invoices to send are set aside meanwhile (and queued again after)."""
+    moves = _batch_invoices(env, os.environ["BENCH_BATCH"])
+    cr = env.cr
+    env.flush_all()
+    cr.execute(
+        "UPDATE account_move SET waas_send_state = NULL"
+        " WHERE waas_send_state = 'to_send' AND NOT (id = ANY(%s)) RETURNING id",
+        [moves.ids],
+    )
+    parked = [row[0] for row in cr.fetchall()]
+    cr.commit()
+    env.invalidate_all()
+    cron = env.ref("also_waas.waas_invoice_send_cron")
+    Move = env["account.move"]
+    handled = 0
+    try:
+        with meter:
+            while True:
+                progress = cron._add_progress()[1]
+                cr.commit()
+                job = Move.with_context(ir_cron_progress_id=progress.id)
+                handled += job._cron_waas_send_invoices()
+                cr.commit()
+                env.invalidate_all()
+                if not progress.remaining:
+                    break
+    finally:
+        cr.rollback()
+        if parked:
+            cr.execute(
+                "UPDATE account_move SET waas_send_state = 'to_send' WHERE id = ANY(%s)", [parked]
+            )
+        cr.commit()
+    states = defaultdict(int)
+    for move in Move.browse(moves.ids):
+        states[move.waas_send_state or "none"] += 1
+    mails = env["mail.mail"].search_count(
+        [("model", "=", "account.move"), ("res_id", "in", moves.ids)]
+    )
+    return {"invoices": handled, "sent": states["sent"], "failed": states["error"], "mails": mails}
+
+
+def send_odoo(env, n, meter):
+    """Odoo's own Send on ``n`` of the same invoices (batch P, not sent yet), as its Send
+    wizard sends an invoice: ``account.move.send._generate_and_send_invoices`` for one
+    invoice at a time (its PDF, the UBL with the PDF embedded, a Factur-X XML in the PDF,
+    the e-mail queued: ``mail_notify_force_send`` off, as ours only queues). Rolled back:
+    the invoices are then sent by ours."""
+    moves = env["account.move"].search(
+        [
+            ("waas_contract_id.reseller_id.name", "=like", "Bench Reseller P%"),
+            ("state", "=", "posted"),
+            ("waas_send_state", "=", "to_send"),
+        ],
+        order="id",
+        limit=n,
+    )
+    Send = env["account.move.send"].with_context(mail_notify_force_send=False)
+    with meter:
+        for move in moves:
+            Send._generate_and_send_invoices(
+                move, sending_methods={"email"}, invoice_edi_format="ubl_bis3"
+            )
+        env.flush_all()
+    sent = len(moves.filtered("invoice_pdf_report_id"))
+    env.cr.rollback()
+    return {"invoices": len(moves), "sent": sent}
+
+
 def oca_run(env, n, meter):
     """OCA ``contract``: its own cron."""
     before = env["account.move"].search_count([("move_type", "=", "out_invoice")])
@@ -417,32 +539,6 @@ def oca_run(env, n, meter):
         env.cr.commit()
     after = env["account.move"].search_count([("move_type", "=", "out_invoice")])
     return {"invoices": after - before}
-
-
-def post_ours(env, n, meter):
-    moves = env["account.move"].search(
-        [
-            ("waas_contract_id.reseller_id.name", "=like", "Bench Reseller A%"),
-            ("state", "=", "draft"),
-        ],
-        order="id",
-    )
-    with meter:
-        moves.action_post()
-        env.flush_all()
-    env.cr.commit()
-    return {"posted": len(moves)}
-
-
-def post_floor(env, n, meter):
-    moves = env["account.move"].search(
-        [("ref", "=like", "FLOOR %"), ("state", "=", "draft")], order="id"
-    )
-    with meter:
-        moves.action_post()
-        env.flush_all()
-    env.cr.commit()
-    return {"posted": len(moves)}
 
 
 def settle_floor(env, n, meter):
@@ -669,6 +765,8 @@ SCENARIOS = {
     "prepare_b": lambda env, n: prepare_waas(env, n, "B"),
     "prepare_c": lambda env, n: prepare_waas(env, n, "C"),
     "prepare_d": lambda env, n: prepare_waas(env, n, "D"),
+    "prepare_p": lambda env, n: prepare_post(env, n, "P"),
+    "prepare_q": lambda env, n: prepare_post(env, n, "Q"),
     "prepare_oca": prepare_oca,
     "prepare_portal": prepare_portal,
     "prepare_commission": prepare_commission,
@@ -678,8 +776,9 @@ SCENARIOS = {
     "invoice_run": invoice_run,
     "cron_run": cron_run,
     "oca_run": oca_run,
-    "post_ours": post_ours,
-    "post_floor": post_floor,
+    "post_run": post_run,
+    "send_ours": send_ours,
+    "send_odoo": send_odoo,
     "settle_floor": settle_floor,
     "settle_ours": settle_ours,
     "sellout": sellout,

@@ -5,8 +5,8 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import SUPERUSER_ID, Command, api, fields, models
-from odoo.exceptions import RedirectWarning, UserError, ValidationError
-from odoo.tools import SQL, format_date
+from odoo.exceptions import AccessError, RedirectWarning, UserError, ValidationError
+from odoo.tools import SQL, format_date, split_every
 
 from ..tools import create_partial_unique_index
 
@@ -17,6 +17,17 @@ _logger = logging.getLogger(__name__)
 WAAS_SEND_CHUNK_SIZE = 200
 # A failed send is tried again by the scheduled action after this long.
 WAAS_SEND_RETRY_DELAY = timedelta(days=1)
+
+# Invoices posted together by ``_waas_post_isolated`` (each chunk in its own savepoint, the ORM
+# cache emptied after it): posting many invoices in one call costs more per invoice the more
+# there are (see the README, "Performance"); per chunk it stays linear.
+WAAS_POST_CHUNK_SIZE = 200
+
+# The reason and date fields of a posting ("post") and a sending ("send") failure.
+WAAS_FAILURE_FIELDS = {
+    "post": ("waas_post_error", "waas_post_failed_on"),
+    "send": ("waas_send_error", "waas_send_failed_on"),
+}
 
 # At most one live invoice per contract and period: the database refuses a second one.
 WAAS_PERIOD_INDEX = "account_move_waas_contract_period_unique"
@@ -60,7 +71,23 @@ WAAS_ALIKE_LINE_FIELDS = (
 
 
 class AccountMove(models.Model):
-    _inherit = "account.move"
+    _name = "account.move"  # needed with two parents (else a new model would be made)
+    _inherit = ["account.move", "waas.guard.mixin"]
+    # How a WaaS invoice was posted and sent changes only through the posting, the scheduled
+    # sending, Retry Sending and Odoo's Send (waas.guard.mixin): nobody marks an invoice sent
+    # or clears its error by editing it.
+    _waas_guarded_fields = frozenset(
+        {
+            "waas_post_error",
+            "waas_post_failed_on",
+            "waas_einvoice_channel",
+            "waas_einvoice_error",
+            "waas_send_state",
+            "waas_sent_on",
+            "waas_send_error",
+            "waas_send_failed_on",
+        }
+    )
 
     waas_contract_id = fields.Many2one(
         comodel_name="waas.contract",
@@ -165,6 +192,29 @@ class AccountMove(models.Model):
                     contract=counted[0].waas_contract_id.name,
                 )
             )
+
+    # ------------------------------------------------------------------ CRUD
+    @api.model_create_multi
+    def create(self, vals_list):
+        # The guard (waas.guard.mixin) refuses writing the posting and sending fields; an
+        # invoice is not created already marked sent or failed either.
+        given = {
+            name
+            for vals in vals_list
+            for name, value in vals.items()
+            if value and name in self._waas_guarded_fields
+        }
+        if given and not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "%(fields)s of an invoice are set only by its posting and sending, not "
+                    "when it is created.",
+                    fields=", ".join(
+                        sorted(self._fields[name]._description_string(self.env) for name in given)
+                    ),
+                )
+            )
+        return super().create(vals_list)
 
     def button_cancel(self):
         monthly = self._waas_monthly()
@@ -290,23 +340,27 @@ class AccountMove(models.Model):
         """Peppol for the customers with a Peppol endpoint, e-mail for the others (two
         writes for the whole batch)."""
         peppol = self.filtered(lambda move: move.commercial_partner_id._waas_has_peppol_endpoint())
+        # sudo: the channel is guarded (waas.guard.mixin); the posting sets it, whoever posts.
         if peppol:
-            peppol.write({"waas_einvoice_channel": "peppol"})
+            peppol.sudo().write({"waas_einvoice_channel": "peppol"})
         if self - peppol:
-            (self - peppol).write({"waas_einvoice_channel": "email"})
+            (self - peppol).sudo().write({"waas_einvoice_channel": "email"})
 
     def _waas_export_ubl(self):
         """Generate the Peppol BIS Billing 3.0 UBL of these posted customer invoices and
         credit notes in one call (Odoo's ``account.edi.xml.ubl_bis3``) and attach it to each
         as Odoo's Send does (``ubl_cii_xml_id``); invoices that already have theirs are
-        left alone. What the export refuses is kept on the invoice. Returns the invoices
-        that have their UBL."""
+        left alone. An invoice that has its PDF gets it embedded in the UBL
+        (``cac:AdditionalDocumentReference``, by Odoo's own
+        ``account.move.send._postprocess_invoice_ubl_xml``), as Odoo's Send does. What the
+        export refuses is kept on the invoice. Returns the invoices that have their UBL."""
         moves = self.filtered(
             lambda move: (
                 move.state == "posted" and move.is_sale_document() and not move.ubl_cii_xml_id
             )
         )
         builder = self.env["account.edi.xml.ubl_bis3"]
+        Send = self.env["account.move.send"]
         attachments_vals = []
         errors = {}
         for move in moves:
@@ -314,26 +368,35 @@ class AccountMove(models.Model):
             if export_errors:
                 errors[move] = "\n".join(sorted(export_errors))
                 continue
-            attachments_vals.append(
-                {
-                    "name": builder._export_invoice_filename(move),
-                    "raw": xml_content,
-                    "mimetype": "application/xml",
-                    "res_model": move._name,
-                    "res_id": move.id,
-                    "res_field": "ubl_cii_xml_file",
-                }
-            )
+            vals = {
+                "name": builder._export_invoice_filename(move),
+                "raw": xml_content,
+                "mimetype": "application/xml",
+                "res_model": move._name,
+                "res_id": move.id,
+                "res_field": "ubl_cii_xml_file",
+            }
+            if move.invoice_pdf_report_id:
+                # The PDF in the UBL, as Odoo's Send embeds it (it updates vals["raw"]).
+                Send._postprocess_invoice_ubl_xml(
+                    move,
+                    {
+                        "ubl_cii_xml_attachment_values": vals,
+                        "ubl_cii_xml_options": {"ubl_cii_format": "ubl_bis3", "builder": builder},
+                    },
+                )
+            attachments_vals.append(vals)
         # sudo: the attachment of a binary field of a posted invoice, created as Odoo's own
         # account.move.send creates it (as superuser) for whoever sends the invoice.
         self.env["ir.attachment"].sudo().create(attachments_vals)
         moves.invalidate_recordset(["ubl_cii_xml_id", "ubl_cii_xml_file"])
         failed = self.browse([move.id for move in errors])
+        # sudo: the e-invoice error is guarded (waas.guard.mixin); only the export sets it.
         for move, error in errors.items():
-            move.waas_einvoice_error = error
+            move.sudo().waas_einvoice_error = error
         done = moves - failed
         if done.filtered("waas_einvoice_error"):
-            done.write({"waas_einvoice_error": False})
+            done.sudo().write({"waas_einvoice_error": False})
         return done
 
     # ------------------------------------------------------------------ sending
@@ -347,7 +410,9 @@ class AccountMove(models.Model):
         sent is not sent again when it is posted again (accounting uses Odoo's Send)."""
         to_queue = self.filtered(lambda move: move.waas_send_state != "sent")
         if to_queue:
-            to_queue.write({"waas_send_state": "to_send"})
+            # sudo: the sending state is guarded (waas.guard.mixin); the posting queues the
+            # invoice, whoever posts it.
+            to_queue.sudo().write({"waas_send_state": "to_send"})
             # Sending starts soon after posting, not at the next daily call.
             cron = self.env.ref("also_waas.waas_invoice_send_cron", raise_if_not_found=False)
             if cron:
@@ -361,7 +426,9 @@ class AccountMove(models.Model):
         failed = self.filtered(lambda move: move.waas_send_state == "error")
         if not failed:
             raise UserError(self.env._("Only invoices whose sending failed can be sent again."))
-        failed.write({"waas_send_state": "to_send"})
+        # sudo: the sending state is guarded (waas.guard.mixin); a billing user (checked
+        # above) queues a failed invoice again.
+        failed.sudo().write({"waas_send_state": "to_send"})
         self.env.ref("also_waas.waas_invoice_send_cron")._trigger()
         return True
 
@@ -399,7 +466,9 @@ class AccountMove(models.Model):
             ]
         )
         if failed:
-            failed.write({"waas_send_state": "to_send"})
+            # sudo: the sending state is guarded (waas.guard.mixin); the scheduled sending
+            # queues its own failures again.
+            failed.sudo().write({"waas_send_state": "to_send"})
 
     @api.model
     def _waas_lock_to_send(self, limit):
@@ -434,9 +503,17 @@ class AccountMove(models.Model):
             peppol = ready.filtered(lambda m: m.waas_einvoice_channel == "peppol")
             errors.update(peppol._waas_send_peppol())
             errors.update((ready - peppol)._waas_send_email())
-        sent = self.filtered(lambda m: m not in errors)
-        if sent:
-            sent.write(
+        self.filtered(lambda m: m not in errors)._waas_mark_sent()
+        self._waas_report_send_failures(errors)
+        return errors
+
+    def _waas_mark_sent(self):
+        """Mark these invoices sent now (one write): the scheduled sending never sends them
+        again."""
+        if self:
+            # sudo: the sending fields are guarded (waas.guard.mixin); only the sending (ours,
+            # or Odoo's Send) marks an invoice sent.
+            self.sudo().write(
                 {
                     "waas_send_state": "sent",
                     "waas_sent_on": fields.Datetime.now(),
@@ -444,8 +521,6 @@ class AccountMove(models.Model):
                     "waas_send_failed_on": False,
                 }
             )
-        self._waas_report_send_failures(errors)
-        return errors
 
     def _waas_render_pdfs(self):
         """Give these invoices (of one company) their PDF as Odoo's Send does, in one
@@ -556,69 +631,138 @@ class AccountMove(models.Model):
             self.env["mail.mail"].sudo().create(mails_vals)
         return errors
 
+    # ------------------------------------------------------------------ failures
+    # An invoice that cannot be posted (it stays in draft) or sent keeps the reason and the
+    # date on itself, and accounting hears of it once: one helper for both,
+    # ``_waas_report_failures``.
+
     @api.model
     def _waas_report_send_failures(self, errors):
         """Mark the invoices that could not be sent (``errors``: {invoice: reason}) with
-        their reason (one write per reason); accounting gets an activity on each invoice
-        that failed for the first time (one batched ``activity_schedule`` per company). The
+        their reason; accounting gets a to-do on each that failed for the first time. The
         scheduled action tries them again a day later."""
+        self._waas_report_failures("send", errors)
+
+    @api.model
+    def _waas_report_post_failures(self, failed, known=()):
+        """Keep the reason on the invoices left in draft (``failed``: {invoice: reason}) and
+        in the chatter of each invoice's document (``_waas_source_document``); accounting
+        gets a to-do on each document where an invoice failed for the first time
+        (``known``: invoices that had already failed)."""
+        self._waas_report_failures("post", failed, known=known)
+
+    @api.model
+    def _waas_report_failures(self, stage, errors, known=()):
+        """Tell accounting about the WaaS invoices that could not be posted (``stage``
+        "post": they stay in draft) or sent ("send"); ``errors``: {invoice: reason}.
+
+        The reason and date go on each invoice (one write per reason); a posting failure is
+        also logged in the chatter of the invoice's document, where accounting works. A
+        billing administrator of the company gets one to-do per document (posting) or
+        invoice (sending) that failed for the first time: not for invoices in ``known``, nor
+        for those that already had an error of this stage; one batched
+        ``activity_schedule`` per model and company."""
         if not errors:
             return
+        error_field, date_field = WAAS_FAILURE_FIELDS[stage]
         _logger.info(
-            "WaaS sending: %s invoice(s) could not be sent: %s",
+            "WaaS invoices: %s invoice(s) could not be %s: %s",
             len(errors),
+            "posted and stay in draft" if stage == "post" else "sent",
             ", ".join(f"{move.id}: {reason}" for move, reason in errors.items()),
         )
-        failed = self.browse([move.id for move in errors])
-        first = failed.filtered(lambda m: not m.waas_send_error)
-        now = fields.Datetime.now()
+        first = self.browse(
+            [move.id for move in errors if move not in known and not move[error_field]]
+        )
+        failed_on = fields.Date.context_today(self) if stage == "post" else fields.Datetime.now()
         by_reason = defaultdict(list)
         for move, reason in errors.items():
             by_reason[str(reason)].append(move.id)
+        extra = {"waas_send_state": "error"} if stage == "send" else {}
         for reason, ids in by_reason.items():
-            self.browse(ids).write(
-                {"waas_send_state": "error", "waas_send_error": reason, "waas_send_failed_on": now}
+            # sudo: the failure fields are guarded (waas.guard.mixin); only the posting and
+            # the sending write them.
+            self.browse(ids).sudo().with_context(tracking_disable=True).write(
+                {error_field: reason, date_field: failed_on, **extra}
             )
-        today = fields.Date.context_today(self)
-        for company, moves in first.grouped("company_id").items():
-            moves.activity_schedule(
-                "mail.mail_activity_data_todo",
-                date_deadline=today,
-                summary=self.env._("WaaS invoice could not be sent"),
-                note=self.env._(
+        if stage == "send":
+            self._waas_notify_accounting(
+                first,
+                self.env._("WaaS invoice could not be sent"),
+                self.env._(
                     "This invoice could not be sent: the invoice shows why. Fix it and use "
                     "Retry Sending, or let the scheduled sending try again tomorrow."
                 ),
+            )
+            return
+        by_document = defaultdict(list)
+        for move, reason in errors.items():
+            by_document[move._waas_source_document()].append((move, reason))
+        for model in {document._name for document in by_document if document}:
+            documents = self.env[model].browse(
+                [document.id for document in by_document if document._name == model]
+            )
+            documents._message_log_batch(
+                bodies={
+                    document.id: Markup("<br/>").join(
+                        self._waas_post_failure_message(move, reason)
+                        for move, reason in by_document[document]
+                    )
+                    for document in documents
+                }
+            )
+            self._waas_notify_accounting(
+                documents.filtered(lambda d: any(move in first for move, _r in by_document[d])),
+                self.env._("WaaS invoice could not be posted"),
+                self.env._(
+                    "An invoice of this document could not be posted and stays in draft: "
+                    "the chatter gives the reason. Fix it and post the invoice, or let the "
+                    "next daily invoice run try again."
+                ),
+            )
+
+    @api.model
+    def _waas_notify_accounting(self, records, summary, note):
+        """A to-do on each of ``records`` for a billing administrator of its company (one
+        batched ``activity_schedule`` per company)."""
+        today = fields.Date.context_today(self)
+        for company, company_records in records.grouped("company_id").items():
+            company_records.activity_schedule(
+                "mail.mail_activity_data_todo",
+                date_deadline=today,
+                summary=summary,
+                note=note,
                 user_id=self._waas_accounting_user(company).id,
             )
 
     def _waas_post_isolated(self):
-        """Post these invoices as every WaaS invoice is: all at once in a savepoint; when
-        that fails, each in its own savepoint, so that one invoice that cannot be posted
-        stays in draft and the others post. The reason is kept on the invoice (and cleared
-        once it posts). Returns {invoice: reason} of those left in draft."""
-        if not self:
-            return {}
+        """Post these invoices as every WaaS invoice is: ``WAAS_POST_CHUNK_SIZE`` at a time,
+        each chunk at once in a savepoint; when that fails, each invoice of the chunk in its
+        own savepoint, so that one invoice that cannot be posted stays in draft and the
+        others post. The ORM cache is emptied after each chunk (posting costs more per
+        invoice the more invoices the cache holds). A reason kept on an invoice is cleared
+        once it posts. Returns {invoice: reason} of those left in draft (for
+        ``_waas_report_failures``)."""
         failed = {}
-        try:
-            with self.env.cr.savepoint():
-                self._post(soft=False)
-        except (UserError, ValidationError, RedirectWarning):
-            for move in self:
-                try:
-                    with self.env.cr.savepoint():
-                        move._post(soft=False)
-                except (UserError, ValidationError, RedirectWarning) as error:
-                    failed[move] = str(error.args[0]) if error.args else repr(error)
-        today = fields.Date.context_today(self)
-        for move, reason in failed.items():
-            move.with_context(tracking_disable=True).write(
-                {"waas_post_error": reason, "waas_post_failed_on": today}
-            )
-        posted = self.filtered(lambda m: m not in failed and m.waas_post_error)
-        if posted:
-            posted.write({"waas_post_error": False, "waas_post_failed_on": False})
-        return failed
+        for ids in split_every(WAAS_POST_CHUNK_SIZE, self.ids):
+            chunk = self.browse(ids)
+            try:
+                with self.env.cr.savepoint():
+                    chunk._post(soft=False)
+            except (UserError, ValidationError, RedirectWarning):
+                for move in chunk:
+                    try:
+                        with self.env.cr.savepoint():
+                            move._post(soft=False)
+                    except (UserError, ValidationError, RedirectWarning) as error:
+                        failed[move.id] = str(error.args[0]) if error.args else repr(error)
+            posted = chunk.filtered(lambda m: m.id not in failed and m.waas_post_error)
+            if posted:
+                # sudo: the posting error is guarded (waas.guard.mixin); only posting clears it.
+                posted.sudo().write({"waas_post_error": False, "waas_post_failed_on": False})
+            self.env.flush_all()
+            self.env.invalidate_all()
+        return {self.browse(move_id): reason for move_id, reason in failed.items()}
 
     def _waas_source_document(self):
         """The WaaS document this invoice bills (its contract here; the returns addon adds
@@ -639,53 +783,6 @@ class AccountMove(models.Model):
             lambda u: u.active and u.id != SUPERUSER_ID and company in u.company_ids
         )[:1]
         return user or self.env.user
-
-    @api.model
-    def _waas_report_post_failures(self, failed, known=()):
-        """Tell accounting about the invoices left in draft (``failed``: {invoice: reason}):
-        the reason in the chatter of each invoice's document (``_waas_source_document``),
-        and an activity on each document where an invoice failed for the first time
-        (``known``: invoices that had already failed), one batched ``activity_schedule``
-        per model and company."""
-        if not failed:
-            return
-        _logger.info(
-            "WaaS invoices: %s invoice(s) could not be posted and stay in draft: %s",
-            len(failed),
-            ", ".join(f"{move.id}: {reason}" for move, reason in failed.items()),
-        )
-        by_document = defaultdict(list)
-        for move, reason in failed.items():
-            by_document[move._waas_source_document()].append((move, reason))
-        today = fields.Date.context_today(self)
-        for model in {document._name for document in by_document if document}:
-            documents = self.env[model].browse(
-                [document.id for document in by_document if document._name == model]
-            )
-            documents._message_log_batch(
-                bodies={
-                    document.id: Markup("<br/>").join(
-                        self._waas_post_failure_message(move, reason)
-                        for move, reason in by_document[document]
-                    )
-                    for document in documents
-                }
-            )
-            first = documents.filtered(
-                lambda d: any(move not in known for move, _reason in by_document[d])
-            )
-            for company, company_documents in first.grouped("company_id").items():
-                company_documents.activity_schedule(
-                    "mail.mail_activity_data_todo",
-                    date_deadline=today,
-                    summary=self.env._("WaaS invoice could not be posted"),
-                    note=self.env._(
-                        "An invoice of this document could not be posted and stays in draft: "
-                        "the chatter gives the reason. Fix it and post the invoice, or let the "
-                        "next daily invoice run try again."
-                    ),
-                    user_id=self._waas_accounting_user(company).id,
-                )
 
     @api.model
     def _waas_post_failure_message(self, move, reason):

@@ -2,6 +2,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, models
 
+# Sending methods of Odoo's Send that deliver the invoice to the customer ("manual" only
+# downloads it).
+WAAS_DELIVERING_METHODS = frozenset({"email", "peppol", "snailmail"})
+
 
 class AccountMoveSend(models.AbstractModel):
     _inherit = "account.move.send"
@@ -13,3 +17,20 @@ class AccountMoveSend(models.AbstractModel):
         if self.env.context.get("waas_no_commit"):
             return False
         return super()._can_commit()
+
+    @api.model
+    def _hook_if_success(self, moves_data):
+        """A WaaS invoice that accounting sends with Odoo's own Send (the wizard, or its
+        scheduled action) by e-mail, Peppol or post is marked sent: the scheduled WaaS
+        sending never sends it again."""
+        res = super()._hook_if_success(moves_data)
+        sent = self.env["account.move"].browse(
+            [
+                move.id
+                for move, move_data in moves_data.items()
+                if move.waas_send_state
+                and WAAS_DELIVERING_METHODS.intersection(move_data.get("sending_methods") or ())
+            ]
+        )
+        sent._waas_mark_sent()
+        return res

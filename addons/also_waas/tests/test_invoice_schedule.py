@@ -2,6 +2,8 @@
 termination takes effect on its date with live monthly invoices plus the fee equal to the
 contract value."""
 
+from unittest.mock import patch
+
 from freezegun import freeze_time
 
 from odoo import Command, fields
@@ -279,6 +281,34 @@ class TestPostingFailures(ScheduleCommon):
         self.assertEqual(set(drafts.mapped("state")), {"posted"})
         self.assertFalse(any(drafts.mapped("waas_post_error")))
         self.assertEqual(len(bad.activity_ids), 1)
+
+    def test_posting_in_chunks_keeps_failures_apart(self):
+        """Invoices are posted a chunk at a time; a chunk with a bad invoice posts its
+        good ones, and the chunks after it post as usual."""
+        goods = self._create_contract(term=12) | self._create_contract(term=12)
+        bad = self._broken_contract()
+        goods |= self._create_contract(term=12)
+        Move = type(self.env["account.move"])
+        post, sizes = Move._post, []
+
+        def spy(moves, soft=True):
+            sizes.append(len(moves))
+            return post(moves, soft=soft)
+
+        with (
+            patch("odoo.addons.also_waas.models.account_move.WAAS_POST_CHUNK_SIZE", 3),
+            patch.object(Move, "_post", spy),
+        ):
+            moves = self._run(goods | bad, "2026-02-01")
+        self.assertEqual(len(moves), 8)
+        self.assertLessEqual(max(sizes), 3)
+        self.assertEqual(set(goods.invoice_ids.mapped("state")), {"posted"})
+        self.assertEqual(set(bad.invoice_ids.mapped("state")), {"draft"})
+        for move in bad.invoice_ids:
+            self.assertIn("inactive currency", move.waas_post_error)
+            self.assertEqual(move.waas_post_failed_on, D("2026-02-01"))
+        self.assertEqual(len(bad.activity_ids), 1)
+        self.assertFalse(goods.activity_ids)
 
     def test_wizard_reports_what_failed(self):
         bad = self._broken_contract()

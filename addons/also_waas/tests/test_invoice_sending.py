@@ -1,17 +1,33 @@
+import base64
 from datetime import timedelta
 from unittest.mock import patch
 
+from lxml import etree
+
 from odoo import fields
-from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import HttpCase, tagged
 
 from odoo.addons.account_peppol.models.account_edi_proxy_user import (
     AccountEdiProxyClientUser,
 )
 from odoo.addons.account_peppol.models.res_partner import ResPartner
 
-from .common import VAT_NL
+from .common import VAT_NL, WaasRpcMixin
+from .test_einvoice import NS
 from .test_invoicing import InvoicingCommon
+
+# The fields that say how a WaaS invoice was posted and sent, with a value to forge.
+FORGED = {
+    "waas_send_state": "sent",
+    "waas_sent_on": "2026-01-20 10:00:00",
+    "waas_send_error": False,
+    "waas_send_failed_on": False,
+    "waas_einvoice_channel": "peppol",
+    "waas_einvoice_error": "forged",
+    "waas_post_error": "forged",
+    "waas_post_failed_on": "2026-01-20",
+}
 
 
 @tagged("post_install", "-at_install")
@@ -67,6 +83,14 @@ class TestInvoiceSending(InvoicingCommon):
         self.assertTrue(pdf.raw.startswith(b"%PDF-"))
         self.assertEqual(pdf, invoice.invoice_pdf_report_id)
         self.assertEqual(mail.attachment_ids - pdf, invoice.ubl_cii_xml_id)
+        # The UBL carries the PDF, as Odoo's Send embeds it.
+        tree = etree.fromstring(invoice.ubl_cii_xml_id.raw)
+        embedded = tree.find(
+            "cac:AdditionalDocumentReference/cac:Attachment/cbc:EmbeddedDocumentBinaryObject", NS
+        )
+        self.assertEqual(embedded.get("mimeCode"), "application/pdf")
+        self.assertEqual(embedded.get("filename"), pdf.name)
+        self.assertEqual(base64.b64decode(embedded.text), pdf.raw)
         # A second call (a rerun, another worker) sends nothing more.
         self.assertEqual(self.Move._cron_waas_send_invoices(), 0)
         self.assertEqual(len(self._mails(invoice)), 1)
@@ -148,3 +172,74 @@ class TestInvoiceSending(InvoicingCommon):
         )
         self.assertEqual(len(mails), 3)
         self.assertEqual(mails.mapped("recipient_ids"), partners)
+
+    def test_sent_with_odoo_send_is_not_sent_again(self):
+        invoice = self._posted_invoice(self.customer)
+        # Accounting sends it by hand with Odoo's Send (e-mail), as its wizard does.
+        self.env["account.move.send"].with_user(self.user_accountant)._generate_and_send_invoices(
+            invoice, sending_methods={"email"}
+        )
+        self.assertEqual(invoice.waas_send_state, "sent")
+        self.assertTrue(invoice.waas_sent_on)
+        mails = self._mails(invoice)
+        self.assertEqual(self.Move._cron_waas_send_invoices(), 0)
+        self.assertEqual(self._mails(invoice), mails)
+        self.assertEqual(invoice.waas_send_state, "sent")
+        # A download only ("manual") does not count as sent.
+        other = self._posted_invoice(self.customer)
+        self.env["account.move.send"]._generate_and_send_invoices(other, sending_methods={"manual"})
+        self.assertEqual(other.waas_send_state, "to_send")
+
+    def test_accountant_cannot_mark_sent_by_editing(self):
+        failed = self._posted_invoice(self.customer)
+        self.customer.email = False
+        self.Move._cron_waas_send_invoices()
+        self.assertEqual(failed.waas_send_state, "error")
+        self.customer.email = "accounts@customer-nl.example.com"
+        invoice = self._posted_invoice(self.customer)
+        fnames = list(FORGED)
+        for move in invoice | failed:
+            before = move.read(fnames)
+            for fname, value in FORGED.items():
+                with self.assertRaisesRegex(AccessError, "change only through its buttons"):
+                    move.with_user(self.user_accountant).write({fname: value})
+            self.env.invalidate_all()
+            self.assertEqual(move.read(fnames), before)
+        with self.assertRaisesRegex(AccessError, "set only by its posting and sending"):
+            self.Move.with_user(self.user_accountant).create(
+                {"move_type": "out_invoice", "partner_id": self.customer.id, **FORGED}
+            )
+        # The button still works for the accountant.
+        failed.with_user(self.user_accountant).action_waas_retry_sending()
+        self.assertEqual(failed.waas_send_state, "to_send")
+
+    def test_accountant_posts_a_draft_waas_invoice(self):
+        self.company.waas_invoice_auto_post = False
+        invoice = self._run("2026-01-15", self._contract(partner=self.customer))
+        self.assertEqual(invoice.state, "draft")
+        invoice.with_user(self.user_accountant).action_post()
+        self.assertEqual(invoice.state, "posted")
+        self.assertEqual(invoice.waas_einvoice_channel, "email")
+        self.assertEqual(invoice.waas_send_state, "to_send")
+
+
+@tagged("post_install", "-at_install")
+class TestInvoiceSendingGuard(WaasRpcMixin, HttpCase, InvoicingCommon):
+    """The sending fields of an invoice, written over XML-RPC as an accountant: refused."""
+
+    def test_accountant_cannot_mark_sent_over_xmlrpc(self):
+        self.company.waas_invoice_auto_post = True
+        invoice = self._run("2026-01-15", self._contract(partner=self.customer))
+        self.assertEqual(invoice.waas_send_state, "to_send")
+        fnames = list(FORGED)
+        before = invoice.read(fnames)
+        for fname, value in FORGED.items():
+            self._assert_fault(
+                "change only through its buttons",
+                self.user_accountant,
+                "account.move",
+                "write",
+                [invoice.id],
+                {fname: value},
+            )
+        self.assertEqual(invoice.read(fnames), before)
