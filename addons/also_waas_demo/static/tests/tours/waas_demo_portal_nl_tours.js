@@ -20,7 +20,7 @@ registry.category("web_tour.tours").add("also_waas_demo_portal_quote_nl", {
         },
         {
             content: "The monthly prices are in euros, written the Dutch way",
-            trigger: "table.o_waas_catalogue td:contains('39,00'):contains('€')",
+            trigger: ".o_waas_catalogue td:contains('39,00'):contains('€')",
         },
         {
             content: "Choose the reseller's end customer",
@@ -33,13 +33,13 @@ registry.category("web_tour.tours").add("also_waas_demo_portal_quote_nl", {
             run: "select 36",
         },
         {
-            content: "Two basic laptop workplaces",
-            trigger: "input.o_waas_qty[data-product='WaaS Basic Laptop Workplace']",
+            content: "Two basic laptop workplaces (product names in Dutch)",
+            trigger: "input.o_waas_qty[data-product='WaaS Basic laptopwerkplek']",
             run: "edit 2",
         },
         {
             content: "One extra monitor",
-            trigger: "input.o_waas_qty[data-product='Extra Monitor (Dell Pro 24)']",
+            trigger: "input.o_waas_qty[data-product='Extra monitor (Dell Pro 24)']",
             run: "edit 1",
         },
         {
