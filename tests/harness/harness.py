@@ -273,6 +273,17 @@ if company.chart_template != "nl":
     env["product.pricelist"].with_context(active_test=False).search(
         [("company_id", "in", [False, company.id])]
     ).currency_id = company.currency_id
+    # Exchange rates are relative to the company's currency, whose rate is 1: the demo rates
+    # made for US dollars are divided by the euro's rate of the same day.
+    Rate = env["res.currency.rate"]
+    for own in Rate.search(
+        [("currency_id", "=", company.currency_id.id), ("company_id", "in", [False, company.id])]
+    ):
+        for rate in Rate.search(
+            [("name", "=", own.name), ("company_id", "=", own.company_id.id), ("id", "!=", own.id)]
+        ):
+            rate.rate = rate.rate / own.rate
+        own.unlink()
 env.cr.commit()
 print("main company:", company.name, company.chart_template, company.currency_id.name)
 """
