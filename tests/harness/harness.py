@@ -5,6 +5,7 @@ Community is the platform the addons plug into and must already be importable.
 """
 
 import ast
+import hashlib
 import os
 import shutil
 import socket
@@ -221,6 +222,15 @@ def dependency_order(modules):
     return done
 
 
+def cache_prefix(modules):
+    """The prefix of the cached templates of ``modules``: ``waas`` and four characters of
+    the list's hash. click-odoo-initdb keys its templates on the files of the modules and of
+    every module they could auto-install, which counts every localisation (Odoo 18's
+    ``l10n_*`` are auto-installable): without the list in the prefix, a template without
+    ``l10n_nl`` would be taken for one with it."""
+    return "waas" + hashlib.sha1(",".join(sorted(modules)).encode()).hexdigest()[:4]
+
+
 def create_db(name):
     """A fresh database ``name`` with Odoo's own modules (and their demo data).
 
@@ -238,12 +248,68 @@ def create_db(name):
         name,
         "-m",
         ",".join(modules),
-        "--cache-prefix=waas",
+        f"--cache-prefix={cache_prefix(modules)}",
         "--cache-max-size=3",
     )
     if proc.returncode:
         say(f"Creating the database {name} failed")
         sys.exit(proc.returncode)
+    localise_main_company(name)
+
+
+# The main company is ALSO Nederland B.V.: Dutch chart of accounts (l10n_nl: 21% VAT, fiscal
+# positions) and euros. Like Odoo's database manager, which sets the country before the
+# chart is chosen, this is done when the database is made, before our addons and their demo
+# data are installed: Odoo refuses to change the currency or chart of a company with journal
+# entries. In a demo database Odoo's chart loader first removes the generic chart and the
+# accounting demo entries it came with (Odoo's own "reload in demo" path). Only when
+# ``l10n_nl`` is among the platform modules (a dependency of ``also_waas_demo``).
+LOCALISE_SCRIPT = """
+company = env.ref("base.main_company")
+if company.chart_template != "nl":
+    company.country_id = env.ref("base.nl")
+    env["account.chart.template"].try_loading("nl", company, install_demo=False)
+    # The company's sales price lists follow its currency (Odoo leaves them as they were).
+    env["product.pricelist"].with_context(active_test=False).search(
+        [("company_id", "in", [False, company.id])]
+    ).currency_id = company.currency_id
+    # Exchange rates are relative to the company's currency, whose rate is 1: the demo rates
+    # made for US dollars are divided by the euro's rate of the same day.
+    Rate = env["res.currency.rate"]
+    for own in Rate.search(
+        [("currency_id", "=", company.currency_id.id), ("company_id", "in", [False, company.id])]
+    ):
+        for rate in Rate.search(
+            [("name", "=", own.name), ("company_id", "=", own.company_id.id), ("id", "!=", own.id)]
+        ):
+            rate.rate = rate.rate / own.rate
+        own.unlink()
+env.cr.commit()
+print("main company:", company.name, company.chart_template, company.currency_id.name)
+"""
+
+
+def localise_main_company(name):
+    installed = query(
+        name, "SELECT 1 FROM ir_module_module WHERE name = 'l10n_nl' AND state = 'installed'"
+    )
+    if not installed:
+        return
+    say(f"{name}: the main company gets the Dutch chart of accounts and euros")
+    cmd = odoo_cmd("-d", name, "--no-http", "--log-level=warn")
+    cmd.insert(cmd.index("-m") + 2, "shell")  # the subcommand comes before the options
+    proc = subprocess.run(
+        cmd,
+        input=LOCALISE_SCRIPT,
+        text=True,
+        capture_output=True,
+        cwd=REPO,
+        check=False,
+    )
+    if proc.returncode or "main company:" not in proc.stdout:
+        print(proc.stdout[-3000:], proc.stderr[-3000:])
+        say(f"Localising the main company of {name} failed")
+        sys.exit(proc.returncode or 1)
 
 
 # --------------------------------------------------------------------------- README tables

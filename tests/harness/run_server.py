@@ -15,10 +15,11 @@ import harness as h
 
 LOGINS = [
     ("Back office (ALSO staff, WaaS Manager)", "admin", "admin"),
+    ("ALSO Nederland back office, in Dutch", "backoffice.nl@also.example.com", "backoffice.nl"),
     ("Sales ops (ALSO staff, WaaS User)", "sales.ops@also.example.com", "sales.ops"),
-    ("Reseller A portal", "reseller.a@example.com", "reseller.a"),
+    ("Reseller A portal, in Dutch", "reseller.a@example.com", "reseller.a"),
     ("Reseller B portal", "reseller.b@example.com", "reseller.b"),
-    ("End customer portal", "customer@example.com", "customer"),
+    ("End customer portal, in Dutch", "customer@example.com", "customer"),
 ]
 
 
@@ -46,7 +47,7 @@ def main():
     print()
     h.say(f"Demo database {db} ready. Open http://localhost:{port}/web/login")
     for who, login, password in LOGINS:
-        h.say(f"  {who:40} login {login:26} password {password}")
+        h.say(f"  {who:40} login {login:32} password {password}")
     print(flush=True)
     if os.environ.get("WAAS_NO_SERVE"):
         return

@@ -72,6 +72,12 @@ class WaasCommon(BaseCommon):
     """
 
     @classmethod
+    def setup_main_company(cls, currency_code="EUR"):
+        # Odoo's test base class puts the main company in US dollars; ALSO Nederland (the
+        # main company, Dutch chart) and its sales price list work in euros.
+        super().setup_main_company(currency_code=currency_code)
+
+    @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.company = cls.env.company

@@ -50,12 +50,12 @@ class TestQuotation(RollbackOnRaiseMixin, WaasCommon):
         self.assertEqual(order.waas_contract_value, (2 * 50.0 + 2 * 11.0 + 8.0) * 24)
 
     def test_price_converted_to_order_currency(self):
-        eur = self.setup_other_currency("EUR", rates=[("2020-01-01", 2.0)])
+        chf = self.setup_other_currency("CHF", rates=[("2020-01-01", 2.0)])
         pricelist = self.env["product.pricelist"].create(
-            {"name": "WaaS EUR", "currency_id": eur.id, "company_id": self.company.id}
+            {"name": "WaaS CHF", "currency_id": chf.id, "company_id": self.company.id}
         )
         order = self._create_waas_order(pricelist_id=pricelist.id)
-        self.assertEqual(order.currency_id, eur)
+        self.assertEqual(order.currency_id, chf)
         self.assertEqual(order.order_line.price_unit, 80.0)
         self.assertEqual(order.waas_monthly_amount, 80.0)
 

@@ -1,0 +1,2 @@
+from . import test_demo_companies
+from . import test_portal_tour_nl
