@@ -75,7 +75,7 @@ class WaasCommon(BaseCommon):
     def setup_main_company(cls, currency_code="EUR"):
         # Odoo's test base class puts the main company in US dollars; ALSO Nederland (the
         # main company, Dutch chart) and its sales price list work in euros.
-        super().setup_main_company(currency_code=currency_code)
+        return super().setup_main_company(currency_code=currency_code)
 
     @classmethod
     def setUpClass(cls):
