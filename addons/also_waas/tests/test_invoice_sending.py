@@ -3,10 +3,11 @@ from datetime import timedelta
 from unittest.mock import patch
 
 from lxml import etree
+from psycopg2.errors import SerializationFailure
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, RecordCapturer, tagged
 
 from odoo.addons.account_peppol.models.account_edi_proxy_user import (
     AccountEdiProxyClientUser,
@@ -94,6 +95,29 @@ class TestInvoiceSending(InvoicingCommon):
         # A second call (a rerun, another worker) sends nothing more.
         self.assertEqual(self.Move._cron_waas_send_invoices(), 0)
         self.assertEqual(len(self._mails(invoice)), 1)
+        self.assertEqual(invoice.waas_send_state, "sent")
+
+    def test_serialization_conflict_sends_nothing_and_calls_again(self):
+        """A second worker that sent and committed some of these invoices after this call's
+        snapshot makes the lock fail: nothing is sent by this call, no error is raised to
+        the runner, the job is called again at once, and the next call sends the invoice."""
+        invoice = self._posted_invoice(self.customer)
+        cron = self.env.ref("also_waas.waas_invoice_send_cron")
+        with (
+            patch.object(
+                type(self.Move),
+                "_waas_lock_to_send",
+                side_effect=SerializationFailure("could not serialize access"),
+            ),
+            RecordCapturer(self.env["ir.cron.trigger"], [("cron_id", "=", cron.id)]) as capt,
+        ):
+            self.assertEqual(self.Move._cron_waas_send_invoices(), 0)
+        self.assertTrue(capt.records)
+        self.assertEqual(invoice.waas_send_state, "to_send")
+        self.assertFalse(self._mails(invoice))
+        self.assertEqual(
+            self.Move.with_context(force_report_rendering=True)._cron_waas_send_invoices(), 1
+        )
         self.assertEqual(invoice.waas_send_state, "sent")
 
     def test_peppol_without_registration_fails_visibly(self):

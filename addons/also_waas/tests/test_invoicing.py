@@ -2,7 +2,7 @@ from datetime import date, timedelta
 from unittest.mock import patch
 
 from dateutil.relativedelta import relativedelta
-from psycopg2.errors import UniqueViolation
+from psycopg2.errors import SerializationFailure, UniqueViolation
 
 from odoo import Command, fields
 from odoo.tests import Form, RecordCapturer, tagged
@@ -333,6 +333,28 @@ class TestInvoicing(InvoicingCommon):
         self.assertEqual(calls, -(-due // 2))
         self.assertEqual(set(contracts.mapped("invoiced_periods")), {2})
         self.assertFalse(self.env["waas.contract"]._waas_count_due(today))
+
+    def test_cron_serialization_conflict_calls_again(self):
+        """A second worker that committed some of the due contracts after this call's
+        snapshot makes the lock fail: the call keeps nothing of its batch, reports what
+        remains and has the runner call it again at once; the next call invoices them."""
+        today = fields.Date.context_today(self.env.user)
+        contract = self._contract(date_start=today - relativedelta(months=1))
+        cron = self.env.ref("also_waas.waas_invoice_run_cron")
+        Contract = self.env["waas.contract"]
+        with (
+            patch.object(
+                type(Contract),
+                "_waas_lock_due_contract_ids",
+                side_effect=SerializationFailure("could not serialize access"),
+            ),
+            RecordCapturer(self.env["ir.cron.trigger"], [("cron_id", "=", cron.id)]) as capt,
+        ):
+            self.assertEqual(Contract._cron_waas_invoice_run(), 0)
+        self.assertTrue(capt.records)
+        self.assertFalse(contract.invoice_ids)
+        Contract._cron_waas_invoice_run()
+        self.assertEqual(contract.invoiced_periods, 2)
 
     def test_wizard_bounded_rest_in_background(self):
         """The wizard invoices a bounded number of contracts in its request and leaves the
