@@ -403,7 +403,7 @@ def validate(rules, names):
             warnings = f", {len(failures)} warning(s)" if failures and not fatal else ""
             print(
                 f"{'FAIL' if fatal or problems else 'PASS'} {name} {expected[name]['number']}"
-                f" (PDF {note}{warnings})"
+                f" (PDF {note or 'none'}{warnings})"
             )
             for rule_set, rule, flag, text in failures:
                 print(f"    {rule_set} {rule} [{flag}] {text[:200]}")
