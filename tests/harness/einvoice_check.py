@@ -4,21 +4,34 @@ On a fresh throw-away database with the three addons it builds, in EUR: a Dutch 
 (ALSO Nederland) invoicing a Dutch customer with 21% VAT, and a Belgian customer under the
 intra-EU reverse charge (fiscal position); a Belgian company invoicing a Belgian customer
 (21%); a termination fee invoice; a pickup fee invoice; a credit note (Odoo's reversal
-wizard). Their Peppol BIS Billing 3.0 UBL comes from the addon's batch export
-(``account.move._waas_export_ubl``) and is validated with the official CEN EN 16931 and
-OpenPeppol rules in ``EINVOICE_RULES`` (default ``../shared/einvoice`` beside the
-repository; its ``validate.py`` and compiled XSLT, Saxon-HE via ``saxonche``). The rules are
-test data from outside: never copied into the project.
+wizard). Each gets the documents the scheduled sending sends, made by the same method
+(``account.move._waas_prepare_documents``): its PDF printed by headless Chromium (one print
+job per company, as the sending prints), then its Peppol BIS Billing 3.0 UBL from the batch
+export (``_waas_export_ubl``) with that PDF embedded (``cac:AdditionalDocumentReference``).
+That UBL is validated with the official CEN EN 16931 and OpenPeppol rules in
+``EINVOICE_RULES`` (default ``../shared/einvoice`` beside the repository; its
+``validate.py`` and compiled XSLT, Saxon-HE via ``saxonche``), and its embedded document
+must be the invoice's PDF (``%PDF``, mimeCode application/pdf, the PDF's filename) whose text
+(PyPDF2) shows the supplier company and the invoice number. The rules are test data from
+outside: never copied into the project.
 
-Prints PASS or FAIL per invoice with the failed rules; exit code 1 on any fatal rule.
-Knobs: ``EINVOICE_DB`` (default waas_einvoice), ``WAAS_KEEP_DB=1`` keeps the database. The
-UBL files stay in ``.cache/einvoice`` for inspection.
+Prints PASS or FAIL per invoice with the failed rules and PDF problems; exit code 1 on any
+fatal rule or PDF problem. Knobs: ``EINVOICE_DB`` (default waas_einvoice),
+``WAAS_KEEP_DB=1`` keeps the database. The UBL and PDF files stay in ``.cache/einvoice``
+for inspection.
 """
 
+import base64
+import io
+import json
 import os
+import re
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+from lxml import etree
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness as h
@@ -27,6 +40,10 @@ DB = os.environ.get("EINVOICE_DB", "waas_einvoice")
 OUT = h.CACHE / "einvoice"
 PERIOD = "2026-11-01"
 RULE_SETS = ("EN16931-UBL-validation.xslt", "PEPPOL-EN16931-UBL.xslt")
+UBL_NS = {
+    "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
+    "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
+}
 
 
 def rules_dir():
@@ -47,17 +64,19 @@ def rules_dir():
 # --------------------------------------------------------------------------- in Odoo
 
 
-def _company(env, vals, iban, eas, endpoint):
-    # chart_template_load: no country chart queued for the commit (l10n_nl and l10n_be are
-    # installed with the demo addon); the check's companies use the generic chart below.
+def _company(env, vals, chart, iban, eas, endpoint):
+    """A company localised as ALSO's are (its country's chart of accounts, in euros, with
+    its taxes and sales journal) before any invoice is made: the invoices, their PDFs and
+    their UBL are those of a company set up as in production."""
+    # chart_template_load: Odoo would otherwise queue the country chart for the commit,
+    # after the invoices; the chart is loaded here, at once.
     company = (
         env["res.company"]
         .with_context(chart_template_load=True)
         .create({**vals, "currency_id": env.ref("base.EUR").id})
     )
     env.user.company_ids |= company
-    env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
-    company.account_fiscal_country_id = company.country_id
+    env["account.chart.template"].try_loading(chart, company, install_demo=False)
     company.partner_id.write({"peppol_eas": eas, "peppol_endpoint": endpoint})
     env["res.partner.bank"].create(
         {"acc_number": iban, "partner_id": company.partner_id.id, "allow_out_payment": True}
@@ -138,6 +157,7 @@ def build_invoices(env):
             "zip": "2288 GK",
             "city": "Rijswijk",
         },
+        "nl",
         "NL91ABNA0417164300",
         "0106",
         "24321773",
@@ -153,13 +173,16 @@ def build_invoices(env):
             "zip": "1000",
             "city": "Brussels",
         },
+        "be_comp",
         "BE68539007547034",
         "0208",
         "0477472701",
     )
-    nl_21 = _tax(env, nl, "21% NL", 21.0, "S")
+    # 21%: each chart's own sales tax. The reverse charge of services to a business in
+    # another EU country: a 0% tax with the UBL category AE (the chart's 0% EU taxes carry
+    # no UBL category, and Odoo would then report an intra-EU supply of goods, K).
+    nl_21, be_21 = nl.account_sale_tax_id, be.account_sale_tax_id
     nl_rc = _tax(env, nl, "0% EU reverse charge", 0.0, "AE", "VATEX_EU_AE")
-    be_21 = _tax(env, be, "21% BE", 21.0, "S")
     intra_eu = env["account.fiscal.position"].create(
         {
             "name": "Intra-EU B2B (reverse charge)",
@@ -270,7 +293,10 @@ def build_invoices(env):
 
 
 def worker(db, out, odoo_args):
-    """Build the invoices in ``db`` and write their UBL (the addon's batch export) to ``out``."""
+    """Build the invoices in ``db`` and give them the documents the scheduled sending sends
+    (``account.move._waas_prepare_documents``: the PDF printed by headless Chromium, one print
+    job per company as the sending does, then the UBL with that PDF embedded). Writes each
+    UBL and PDF to ``out``, and in ``expected.json`` what each embedded PDF must show."""
     import odoo  # noqa: PLC0415
     from odoo.modules.registry import Registry  # noqa: PLC0415
 
@@ -279,27 +305,80 @@ def worker(db, out, odoo_args):
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         invoices = build_invoices(env)
         moves = env["account.move"].union(*invoices.values())
-        exported = moves._waas_export_ubl()
+        started = time.monotonic()
+        errors = {}
+        for company, batch in moves.grouped("company_id").items():
+            errors.update(batch.with_company(company)._waas_prepare_documents())
+        print(
+            f"{len(moves)} PDF(s) printed and UBL exported in {time.monotonic() - started:.1f} s"
+            f" (one print batch per company, {len(moves.company_id)} companies)"
+        )
         out.mkdir(parents=True, exist_ok=True)
+        expected = {}
         for name, move in invoices.items():
-            path = out / f"{name}.xml"
-            path.unlink(missing_ok=True)
-            if move in exported:
-                path.write_bytes(move.ubl_cii_xml_id.raw)
-            else:
-                print(f"{name}: the UBL export refused {move.name}: {move.waas_einvoice_error}")
+            for suffix in ("xml", "pdf"):
+                (out / f"{name}.{suffix}").unlink(missing_ok=True)
+            if move in errors:
+                print(f"{name}: no documents for {move.name}: {errors[move]}")
+                continue
+            (out / f"{name}.xml").write_bytes(move.ubl_cii_xml_id.raw)
+            (out / f"{name}.pdf").write_bytes(move.invoice_pdf_report_id.raw)
+            expected[name] = {
+                "number": move.name,
+                "company": move.company_id.name,
+                "filename": move.invoice_pdf_report_id.name,
+            }
+        (out / "expected.json").write_text(json.dumps(expected, indent=2))
         cr.commit()
 
 
 # --------------------------------------------------------------------------- validation
 
 
+def embedded_pdf(name, expected):
+    """(problems, note) of the PDF embedded in the UBL of ``name``: it must be the invoice's
+    own PDF (``expected``: number, company, filename from the worker) and its text must show
+    the supplier company and the invoice number (read with PyPDF2, as the PDF tests do)."""
+    from odoo.tools.pdf import PdfFileReader  # noqa: PLC0415
+
+    tree = etree.parse(str(OUT / f"{name}.xml"))
+    binaries = tree.findall(
+        "cac:AdditionalDocumentReference/cac:Attachment/cbc:EmbeddedDocumentBinaryObject", UBL_NS
+    )
+    if len(binaries) != 1:
+        return [f"{len(binaries)} embedded document(s), expected the invoice's PDF"], ""
+    binary = binaries[0]
+    reference = binary.getparent().getparent()
+    filename = expected["filename"]
+    problems = []
+    if binary.get("mimeCode") != "application/pdf":
+        problems.append(f"mimeCode {binary.get('mimeCode')!r}, not application/pdf")
+    if binary.get("filename") != filename or not filename.endswith(".pdf"):
+        problems.append(f"filename {binary.get('filename')!r}, not the invoice's {filename!r}")
+    if reference.findtext("cbc:ID", namespaces=UBL_NS) != filename:
+        problems.append(f"document ID {reference.findtext('cbc:ID', namespaces=UBL_NS)!r}")
+    pdf = base64.b64decode(binary.text or "")
+    if not pdf.startswith(b"%PDF-"):
+        return [*problems, f"not a PDF (it starts with {pdf[:8]!r})"], ""
+    if pdf != (OUT / f"{name}.pdf").read_bytes():
+        problems.append("not the PDF attached to the invoice")
+    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+    # Spaces do not count: a narrow column wraps a name, extraction spaces out hyphens.
+    text = re.sub(r"\s+", "", "".join(page.extract_text() for page in reader.pages))
+    for what in ("company", "number"):
+        if re.sub(r"\s+", "", expected[what]) not in text:
+            problems.append(f"its text does not show the {what} {expected[what]!r}")
+    return problems, f"{filename}: {len(reader.pages)} page(s), {len(pdf) // 1024} KB"
+
+
 def validate(rules, names):
+    """(fatal rule failures, embedded PDF problems) of the UBL files of ``names``."""
     sys.path.insert(0, str(rules))
     import validate as official  # noqa: PLC0415 - the validator beside the rules
     from saxonche import PySaxonProcessor  # noqa: PLC0415
 
-    fatal_total = 0
+    expected = json.loads((OUT / "expected.json").read_text())
+    fatal_total = pdf_total = 0
     with PySaxonProcessor(license=False) as proc:
         xslt = proc.new_xslt30_processor()
         sheets = {
@@ -307,7 +386,7 @@ def validate(rules, names):
         }
         for name in names:
             path = OUT / f"{name}.xml"
-            if not path.exists():
+            if name not in expected or not path.exists():
                 print(f"FAIL {name}: no UBL")
                 fatal_total += 1
                 continue
@@ -319,13 +398,18 @@ def validate(rules, names):
                 ]
             fatal = [f for f in failures if f[2] == "fatal"]
             fatal_total += len(fatal)
+            problems, note = embedded_pdf(name, expected[name])
+            pdf_total += len(problems)
+            warnings = f", {len(failures)} warning(s)" if failures and not fatal else ""
             print(
-                f"{'FAIL' if fatal else 'PASS'} {name}"
-                + (f" ({len(failures)} warning(s))" if failures and not fatal else "")
+                f"{'FAIL' if fatal or problems else 'PASS'} {name} {expected[name]['number']}"
+                f" (PDF {note or 'none'}{warnings})"
             )
             for rule_set, rule, flag, text in failures:
                 print(f"    {rule_set} {rule} [{flag}] {text[:200]}")
-    return fatal_total
+            for problem in problems:
+                print(f"    embedded PDF: {problem}")
+    return fatal_total, pdf_total
 
 
 KINDS = (
@@ -352,19 +436,19 @@ def main():
         cmd = [sys.executable, "-m", "odoo", *args, "-d", DB, "--db-filter=.*"]
         install = [*cmd, "-i", ",".join(h.OUR_ADDONS), "--stop-after-init", "--no-http"]
         subprocess.run([*install, "--log-level=warn"], cwd=h.REPO, check=True)
-        h.say("Building the invoices and exporting their UBL")
+        h.say("Building the invoices, printing their PDFs, exporting their UBL with the PDF")
         subprocess.run(
             [sys.executable, __file__, "--worker", DB, str(OUT), "--", *args, "--log-level=warn"],
             cwd=h.REPO,
             check=True,
         )
         h.say(f"Validating with the official rules in {rules}")
-        fatal = validate(rules, KINDS)
+        fatal, pdf = validate(rules, KINDS)
     finally:
         if not os.environ.get("WAAS_KEEP_DB"):
             h.drop_db(DB)
-    print(f"{len(KINDS)} invoice(s), {fatal} fatal rule failure(s)")
-    return 1 if fatal else 0
+    print(f"{len(KINDS)} invoice(s), {fatal} fatal rule failure(s), {pdf} embedded PDF problem(s)")
+    return 1 if fatal or pdf else 0
 
 
 if __name__ == "__main__":

@@ -161,7 +161,8 @@ def gates(db, modules, lifecycle_ok):
         )
         checks.append(
             (
-                "e-invoices valid by the EN 16931 and Peppol BIS 3.0 rules (make einvoice-check)",
+                "e-invoices, PDF embedded, valid by the EN 16931 and Peppol BIS 3.0 rules "
+                "(make einvoice-check)",
                 not einvoice.returncode,
                 einvoice.stdout + einvoice.stderr,
             )

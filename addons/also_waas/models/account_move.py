@@ -504,19 +504,27 @@ class AccountMove(models.Model):
         errors = {}
         for company, moves in self.grouped("company_id").items():
             moves = moves.with_company(company)
-            errors.update(moves._waas_render_pdfs())
-            with_pdf = moves.filtered(lambda m, errors=errors: m not in errors)
-            with_pdf._waas_export_ubl()
-            for move in with_pdf.filtered(lambda m: not m.ubl_cii_xml_id):
-                errors[move] = move.waas_einvoice_error or self.env._(
-                    "The e-invoice (UBL) could not be generated."
-                )
-            ready = with_pdf.filtered(lambda m, errors=errors: m not in errors)
+            errors.update(moves._waas_prepare_documents())
+            ready = moves.filtered(lambda m, errors=errors: m not in errors)
             peppol = ready.filtered(lambda m: m.waas_einvoice_channel == "peppol")
             errors.update(peppol._waas_send_peppol())
             errors.update((ready - peppol)._waas_send_email())
         self.filtered(lambda m: m not in errors)._waas_mark_sent()
         self._waas_report_send_failures(errors)
+        return errors
+
+    def _waas_prepare_documents(self):
+        """Give these posted invoices (of one company) the documents the sending sends: the
+        PDF (``_waas_render_pdfs``, one print job), then the UBL with that PDF embedded
+        (``_waas_export_ubl``). ``make einvoice-check`` validates what this makes. Returns
+        {invoice: reason} of those that have no PDF or no UBL."""
+        errors = self._waas_render_pdfs()
+        with_pdf = self.filtered(lambda m: m not in errors)
+        with_pdf._waas_export_ubl()
+        for move in with_pdf.filtered(lambda m: not m.ubl_cii_xml_id):
+            errors[move] = move.waas_einvoice_error or self.env._(
+                "The e-invoice (UBL) could not be generated."
+            )
         return errors
 
     def _waas_mark_sent(self):
