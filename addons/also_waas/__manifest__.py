@@ -80,10 +80,11 @@
     "demo": [
         "demo/waas_marketplace_demo.xml",
         "demo/waas_catalogue_demo.xml",
-        "demo/waas_deal_demo.xml",
         "demo/waas_contract_ops_demo.xml",
-        "demo/waas_invoicing_demo.xml",
         "demo/waas_sellout_demo.xml",
+        # The credit team decides the new deals knowing the customers' running contracts.
+        "demo/waas_deal_demo.xml",
+        "demo/waas_invoicing_demo.xml",
     ],
     "uninstall_hook": "uninstall_hook",
     "installable": True,

@@ -22,9 +22,11 @@
         "demo/res_lang_demo.xml",
         "demo/res_company_demo.xml",
         "demo/res_users_demo.xml",
+        "demo/waas_deal_be_demo.xml",
     ],
     "assets": {
         "web.assets_tests": ["also_waas_demo/static/tests/tours/**/*"],
     },
+    "post_init_hook": "post_init_hook",
     "installable": True,
 }

@@ -13,14 +13,7 @@ class TestPortalTourNl(HttpCase):
         user.password = user.login
         reseller = self.env.ref("also_waas.waas_demo_reseller_a")
         customer = self.env.ref("also_waas.waas_demo_customer_1")
-        # The demo's monthly invoices of this customer are overdue, so the daily payment
-        # reminders (also_waas_credit_control) block it for new business: ALSO's credit
-        # team releases it first (a payment plan), as it would for this reseller's deal.
-        if customer.waas_blocked:
-            self.env["waas.partner.release"].create(
-                {"partner_ids": [(6, 0, customer.ids)], "reason": "Payment plan agreed"}
-            ).action_release()
-            customer.invalidate_recordset()
+        # The demo customer paid its past invoices: it is not blocked for new business.
         self.assertFalse(customer.waas_blocked)
         Order = self.env["sale.order"]
         before = Order.search([("waas_reseller_id", "=", reseller.id)])
