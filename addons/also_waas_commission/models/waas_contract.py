@@ -20,7 +20,8 @@ class WaasContract(models.Model):
     # ------------------------------------------------------------------ hooks
     def _on_activated(self):
         res = super()._on_activated()
-        contracts = self.filtered(lambda c: c.state == "active")
+        # A running contract: active, or already in its last months (ending).
+        contracts = self.filtered(lambda c: c.state in ("active", "ending"))
         today = fields.Date.context_today(self)
         items = [(line, None, today) for line in contracts.line_ids]
         self._create_commission_lines("new", items)
