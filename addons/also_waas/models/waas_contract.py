@@ -626,15 +626,22 @@ class WaasContract(models.Model):
         """Every monthly period of the contract up to ``date_end``: [(index, start, end,
         full days)], ``end`` cut by ``date_end`` and ``full days`` the length of the whole
         monthly period (what a cut period is pro rata of)."""
+        return list(self._waas_iter_periods())
+
+    def _waas_iter_periods(self, since=None):
+        """The periods of ``_waas_periods`` one at a time, from the one that contains
+        ``since`` (default: the first): the invoice run looks at one or two periods of a
+        contract, not at all of them."""
         self.ensure_one()
-        periods = []
-        index, start = 0, self.date_start
+        index = 0
+        if since and since > self.date_start:
+            index = period_index(self.date_start, since)
+        start = period_start(self.date_start, index)
         while start <= self.date_end:
             following = period_start(self.date_start, index + 1)
             end = min(following - timedelta(days=1), self.date_end)
-            periods.append((index, start, end, (following - start).days))
+            yield index, start, end, (following - start).days
             index, start = index + 1, following
-        return periods
 
     def _waas_period_full_days(self, start):
         """Length in days of the whole monthly period starting on ``start``."""
@@ -771,13 +778,13 @@ class WaasContract(models.Model):
         since = since or self.date_next_invoice or self.date_start
         last = self._waas_invoice_end_date()
         first_billable = self._waas_first_billable()
-        periods = self._waas_periods()
-        for index, start, _end, _full in periods:
+        for index, start, _end, _full in self._waas_iter_periods(since):
             if start < since or start in covered:
                 continue
             if start > last or (first_billable is not None and start >= first_billable):
                 return index, start
-        return len(periods), self._waas_period_start(len(periods))
+        count = self._waas_period_count()
+        return count, self._waas_period_start(count)
 
     def _waas_write_schedule(self, live, since=None):
         """Write the schedule that follows from ``live`` (``_waas_live_periods``) on the
@@ -971,7 +978,7 @@ class WaasContract(models.Model):
             last = contract._waas_invoice_end_date()
             limit = min(date, last)
             since = contract.date_next_invoice or contract.date_start
-            for _index, start, end, full_days in contract._waas_periods():
+            for _index, start, end, full_days in contract._waas_iter_periods(since):
                 if start > limit:
                     break
                 if start < since or start in covered:

@@ -201,21 +201,33 @@ class WaasCommissionLine(models.Model):
 
         :return: {line: (count, the bills that count)}
         """
+        # Each bill line is read once (a bill line bills many commission lines), then the
+        # lines are counted on plain values: this runs whenever Odoo writes a bill line.
+        bill_lines = {
+            move_line.id: (
+                move_line.parent_state,
+                move_line.company_currency_id.compare_amounts(move_line.balance, 0),
+                move_line.move_id.id,
+            )
+            for move_line in self.move_line_ids
+        }
+        Move = self.env["account.move"]
         result = {}
         for line in self:
             count = 0
-            bills = self.env["account.move"]
-            for move_line in line.move_line_ids.sorted("id"):
-                if move_line.parent_state == "cancel":
+            bill_ids = []
+            negative = line.amount < 0
+            for move_line_id in line.move_line_ids._ids:
+                state, sign, move_id = bill_lines[move_line_id]
+                if state == "cancel":
                     continue
-                sign = move_line.company_currency_id.compare_amounts(move_line.balance, 0)
-                if sign and (sign < 0) != (line.amount < 0):
-                    if move_line.parent_state == "posted":
+                if sign and (sign < 0) != negative:
+                    if state == "posted":
                         count -= 1
                 else:
                     count += 1
-                    bills |= move_line.move_id
-            result[line] = (count, bills)
+                    bill_ids.append(move_id)
+            result[line] = (count, Move.browse(list(dict.fromkeys(bill_ids))))
         return result
 
     def _check_billed_once(self):
