@@ -64,6 +64,13 @@ IMPORT_FIELDS = frozenset(
         "origin",
     }
 )
+# A contract's states (also those of the contract analyses).
+WAAS_CONTRACT_STATES = [
+    ("active", "Active"),
+    ("ending", "Ending Early"),
+    ("terminated", "Terminated"),
+    ("expired", "Expired"),
+]
 # Longest total duration of a contract, renewals included (months).
 MAX_TOTAL_MONTHS = 36
 # The portal offers to book the return of the devices this many days before the end.
@@ -209,12 +216,7 @@ class WaasContract(models.Model):
     date_start = fields.Date(string="Start", required=True, tracking=True)
     date_end = fields.Date(string="End", required=True, tracking=True)
     state = fields.Selection(
-        selection=[
-            ("active", "Active"),
-            ("ending", "Ending Early"),
-            ("terminated", "Terminated"),
-            ("expired", "Expired"),
-        ],
+        selection=WAAS_CONTRACT_STATES,
         default="active",
         required=True,
         tracking=True,
