@@ -1,5 +1,6 @@
 import xmlrpc.client
 from contextlib import contextmanager
+from datetime import timedelta
 from unittest.mock import patch
 
 from dateutil.relativedelta import relativedelta
@@ -110,6 +111,36 @@ class WaasCommon(BaseCommon):
         return max_calls
 
     # ------------------------------------------------------------------ WaaS invoices
+    @classmethod
+    def _posted_customer_invoice(
+        cls, amount, due, partner=None, contract=None, days_issued=1, taxes=None, name="Rent"
+    ):
+        """A posted customer invoice of one line ``name`` of ``amount`` (untaxed, with
+        ``taxes`` or none) for ``partner`` (default: the end customer), of ``contract``
+        if given, due on ``due`` and dated ``days_issued`` days before."""
+        move = cls.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": (partner or cls.customer).id,
+                "company_id": cls.company.id,
+                "invoice_date": due - timedelta(days=days_issued),
+                "invoice_date_due": due,
+                "waas_contract_id": contract.id if contract else False,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "name": name,
+                            "quantity": 1,
+                            "price_unit": amount,
+                            "tax_ids": [Command.set(taxes.ids if taxes else [])],
+                        }
+                    )
+                ],
+            }
+        )
+        move.action_post()
+        return move
+
     def _without_sales_journal(self):
         """The company has no WaaS invoice journal and no active sales journal (archived
         in SQL: Odoo refuses to archive a journal that holds draft entries)."""
