@@ -427,6 +427,23 @@ class WaasCommon(BaseCommon):
         vals.update(values)
         return cls.env["waas.contract"].create(vals)
 
+    # Contracts made directly get the next number of the company's sequence; some test
+    # classes give each its own number instead, ``_contract_prefix`` and a counter.
+    _contract_prefix = "TEST/"
+    _contract_seq = 0
+
+    @classmethod
+    def _next_contract_number(cls):
+        WaasCommon._contract_seq += 1
+        return f"{cls._contract_prefix}{WaasCommon._contract_seq:05d}"
+
+    @classmethod
+    def _new_contract(cls, **values):
+        """``_create_contract`` with a number of its own (unless ``values`` has one)."""
+        if "name" not in values:
+            values["name"] = cls._next_contract_number()
+        return cls._create_contract(**values)
+
     @classmethod
     def _create_waas_order(
         cls,

@@ -32,7 +32,7 @@ class EinvoiceCommon(InvoicingCommon):
 
     def _posted_invoice(self, partner):
         """The posted invoice of January 2026 of a new contract of ``partner``."""
-        invoice = self._run("2026-01-15", self._contract(partner=partner))
+        invoice = self._run("2026-01-15", self._new_contract(partner=partner))
         self.assertEqual(invoice.state, "posted")
         return invoice
 

@@ -147,7 +147,7 @@ class TestInvoiceSending(EinvoiceCommon):
         partners |= self.customer.copy({"name": "Test End Customer Three"})
         contracts = self.env["waas.contract"]
         for partner in partners:
-            contracts |= self._contract(partner=partner)
+            contracts |= self._new_contract(partner=partner)
         invoices = self._run("2026-01-15", contracts)
         self.assertEqual(len(invoices), 3)
         with patch.object(type(self.env["ir.cron"]), "_notify_progress") as notify:
@@ -204,7 +204,7 @@ class TestInvoiceSending(EinvoiceCommon):
 
     def test_accountant_posts_a_draft_waas_invoice(self):
         self.company.waas_invoice_auto_post = False
-        invoice = self._run("2026-01-15", self._contract(partner=self.customer))
+        invoice = self._run("2026-01-15", self._new_contract(partner=self.customer))
         self.assertEqual(invoice.state, "draft")
         invoice.with_user(self.user_accountant).action_post()
         self.assertEqual(invoice.state, "posted")
@@ -218,7 +218,7 @@ class TestInvoiceSendingGuard(WaasRpcMixin, HttpCase, InvoicingCommon):
 
     def test_accountant_cannot_mark_sent_over_xmlrpc(self):
         self.company.waas_invoice_auto_post = True
-        invoice = self._run("2026-01-15", self._contract(partner=self.customer))
+        invoice = self._run("2026-01-15", self._new_contract(partner=self.customer))
         self.assertEqual(invoice.waas_send_state, "to_send")
         fnames = list(FORGED)
         before = invoice.read(fnames)
