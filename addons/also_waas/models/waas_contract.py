@@ -222,31 +222,16 @@ class WaasContract(models.Model):
         tracking=True,
         index=True,
     )
-    line_ids = fields.One2many(
-        comodel_name="waas.contract.line",
-        inverse_name="contract_id",
-    )
+    line_ids = fields.One2many(comodel_name="waas.contract.line", inverse_name="contract_id")
     monthly_amount = fields.Monetary(
         compute="_compute_monthly_amount",
         store=True,
         tracking=True,
     )
-    device_ids = fields.One2many(
-        comodel_name="waas.device",
-        inverse_name="contract_id",
-    )
-    licence_ids = fields.One2many(
-        comodel_name="waas.licence",
-        inverse_name="contract_id",
-    )
-    renewal_ids = fields.One2many(
-        comodel_name="waas.contract.renewal",
-        inverse_name="contract_id",
-    )
-    invoice_ids = fields.One2many(
-        comodel_name="account.move",
-        inverse_name="waas_contract_id",
-    )
+    device_ids = fields.One2many(comodel_name="waas.device", inverse_name="contract_id")
+    licence_ids = fields.One2many(comodel_name="waas.licence", inverse_name="contract_id")
+    renewal_ids = fields.One2many(comodel_name="waas.contract.renewal", inverse_name="contract_id")
+    invoice_ids = fields.One2many(comodel_name="account.move", inverse_name="waas_contract_id")
     origin = fields.Selection(
         selection=[
             ("deal", "Activated Deal"),
