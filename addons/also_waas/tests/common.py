@@ -95,6 +95,15 @@ class WaasCommon(BaseCommon):
         cls._setup_waas_catalogue()
         cls._setup_waas_partners()
 
+    @classmethod
+    def _use_own_company(cls, name):
+        """The class's records go to a new company ``name`` in euros: the demo contracts
+        of the main company never show up in its figures."""
+        cls.company = cls.env["res.company"].create(
+            {"name": name, "currency_id": cls.env.ref("base.EUR").id}
+        )
+        cls.currency = cls.company.currency_id
+
     # ------------------------------------------------------------------ scheduled jobs
     def _run_cron_batches(self, xmlid, method, max_calls=50, **kwargs):
         """Run a scheduled job as Odoo's cron runner does (``ir.cron._run_job``): call it
