@@ -38,7 +38,7 @@ class WaasContractEventReport(models.Model):
     def init(self):
         # Built on the contract analysis view: make sure it is there and current.
         self.env["waas.contract.report"].init()
-        super().init()
+        return super().init()
 
     def _view_query(self):
         # The contract's dimensions, the same in every event's row.
