@@ -1467,6 +1467,18 @@ class WaasContract(models.Model):
             )
         )
 
+    def _waas_check_active_to_renew(self, states):
+        """Raise a clear ``UserError`` unless this contract is active (``states``: the
+        labels of the states)."""
+        if self.state != "active":
+            raise UserError(
+                self.env._(
+                    "Contract %(contract)s is %(state)s: only an active contract can be renewed.",
+                    contract=self.name,
+                    state=states[self.state],
+                )
+            )
+
     def _waas_check_renewable(self, open_orders=None):
         """Raise a clear ``UserError`` unless a renewal quotation may be prepared for each
         contract: active and without an open renewal quotation."""
@@ -1474,15 +1486,7 @@ class WaasContract(models.Model):
         if open_orders is None:
             open_orders = self._waas_open_renewal_orders()
         for contract in self:
-            if contract.state != "active":
-                raise UserError(
-                    self.env._(
-                        "Contract %(contract)s is %(state)s: only an active contract can be "
-                        "renewed.",
-                        contract=contract.name,
-                        state=states[contract.state],
-                    )
-                )
+            contract._waas_check_active_to_renew(states)
             pending = open_orders.filtered(lambda o, c=contract: o.waas_renewal_contract_id == c)
             if pending:
                 raise UserError(
@@ -1635,15 +1639,7 @@ class WaasContract(models.Model):
         today = fields.Date.context_today(self)
         vals_list = []
         for contract in self:
-            if contract.state != "active":
-                raise UserError(
-                    self.env._(
-                        "Contract %(contract)s is %(state)s: only an active contract can be "
-                        "renewed.",
-                        contract=contract.name,
-                        state=states[contract.state],
-                    )
-                )
+            contract._waas_check_active_to_renew(states)
             if sale_order and sale_order.waas_renewal_date_end_before != contract.date_end:
                 raise UserError(
                     self.env._(
