@@ -1,6 +1,8 @@
 # Copyright 2026 ALSO Holding AG
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 
+from odoo.addons.also_waas.tools import waas_keep_records
+
 
 def post_init_hook(env):
     """Every company gets its WaaS reminder policy, and the open WaaS invoices posted
@@ -28,19 +30,14 @@ def uninstall_hook(env):
     levels = env["credit.control.policy.level"].search([("email_template_id", "in", templates.ids)])
     if base and levels:
         levels.write({"email_template_id": base.id})
-    env["ir.model.data"].search(
-        [
-            ("module", "=", "also_waas_credit_control"),
-            (
-                "model",
-                "in",
-                (
-                    "credit.control.policy",
-                    "credit.control.policy.level",
-                    "res.partner",
-                    "waas.contract",
-                    "account.move",
-                ),
-            ),
-        ]
-    ).unlink()
+    waas_keep_records(
+        env,
+        "also_waas_credit_control",
+        (
+            "credit.control.policy",
+            "credit.control.policy.level",
+            "res.partner",
+            "waas.contract",
+            "account.move",
+        ),
+    )

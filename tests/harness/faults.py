@@ -78,14 +78,29 @@ def _twice(db, action, batch, n, counted):
     return made, problems
 
 
+def _batch_rows(db, batch, sql):
+    """The rows of ``sql`` about the records of one batch: its ``%s`` is the batch's
+    reseller (each batch made by ``fault_worker.py`` has its own)."""
+    return h.query(db, sql, (f"Fault Reseller {batch} 0",))
+
+
+def _race(db, batch, n, prepare, action, counted, sql, chunk=None):
+    """Prepare ``n`` records of ``batch``, handle them with ``action`` in two processes at
+    once (``chunk`` at a time, default all), read back the batch's rows of ``sql``: (what
+    ``prepare`` returned, the ``counted`` each process reports, problems, rows)."""
+    prepared = _run(db, prepare, batch, n)
+    made, problems = _twice(db, action, batch, chunk or n, counted)
+    return prepared, made, problems, _batch_rows(db, batch, sql)
+
+
 def _invoiced_count(db, batch):
-    return h.query(
+    return _batch_rows(
         db,
+        batch,
         """SELECT COUNT(*) FROM account_move m
              JOIN waas_contract c ON c.id = m.waas_contract_id
              JOIN res_partner r ON r.id = c.reseller_id
             WHERE r.name = %s AND m.waas_period_start IS NOT NULL""",
-        (f"Fault Reseller {batch} 0",),
     )[0][0]
 
 
@@ -108,22 +123,22 @@ def check_periods(db, batch):
     """(periods invoiced, problems): every due period of every contract of the batch is
     invoiced exactly once, and the contract's schedule says so."""
     today = date.today()
-    contracts = h.query(
+    contracts = _batch_rows(
         db,
+        batch,
         """SELECT c.id, c.name, c.date_start, c.date_end, c.invoiced_periods, c.date_next_invoice
              FROM waas_contract c JOIN res_partner r ON r.id = c.reseller_id
             WHERE r.name = %s ORDER BY c.id""",
-        (f"Fault Reseller {batch} 0",),
     )
     invoiced = defaultdict(Counter)
-    rows = h.query(
+    rows = _batch_rows(
         db,
+        batch,
         """SELECT m.waas_contract_id, m.waas_period_start FROM account_move m
              JOIN waas_contract c ON c.id = m.waas_contract_id
              JOIN res_partner r ON r.id = c.reseller_id
             WHERE r.name = %s AND m.waas_period_start IS NOT NULL
               AND m.move_type = 'out_invoice'""",
-        (f"Fault Reseller {batch} 0",),
     )
     for contract_id, start in rows:
         invoiced[contract_id][start] += 1
@@ -209,15 +224,12 @@ def concurrent_runs(db):
 def concurrent_settlements(db):
     batch, n = "SETTLE", 50
     name = f"faults: one commission settlement confirmed by two processes at once ({n} lines)"
-    _run(db, "prepare_commission", batch, n)
-    made, problems = _twice(db, "settle", batch, n, "bills")
-    rows = h.query(
-        db,
-        """SELECT COUNT(*), COUNT(l.move_id), COUNT(DISTINCT l.move_id),
+    sql = """SELECT COUNT(*), COUNT(l.move_id), COUNT(DISTINCT l.move_id),
                   COUNT(DISTINCT to_char(l.date, 'YYYY-MM'))
              FROM waas_commission_line l JOIN res_partner r ON r.id = l.reseller_id
-            WHERE r.name = %s""",
-        (f"Fault Reseller {batch} 0",),
+            WHERE r.name = %s"""
+    _prepared, made, problems, rows = _race(
+        db, batch, n, "prepare_commission", "settle", "bills", sql
     )
     lines, billed, bills, periods = rows[0]
     if billed != lines:
@@ -231,17 +243,14 @@ def concurrent_settlements(db):
 def concurrent_pickups(db):
     batch, n = "PICKUP", 10
     name = f"faults: secure pickups confirmed by two processes at once ({n} returns)"
-    _run(db, "prepare_pickup", batch, n)
-    _made, problems = _twice(db, "confirm_pickup", batch, n, "fees")
-    rows = h.query(
-        db,
-        """SELECT ret.name, ret.state, ret.fee_move_id,
+    sql = """SELECT ret.name, ret.state, ret.fee_move_id,
                   (SELECT COUNT(*) FROM account_move m WHERE m.waas_return_id = ret.id)
              FROM waas_return ret
              JOIN waas_contract c ON c.id = ret.contract_id
              JOIN res_partner r ON r.id = c.reseller_id
-            WHERE r.name = %s""",
-        (f"Fault Reseller {batch} 0",),
+            WHERE r.name = %s"""
+    _prepared, _made, problems, rows = _race(
+        db, batch, n, "prepare_pickup", "confirm_pickup", "fees", sql
     )
     if len(rows) != n:
         problems.append(f"{len(rows)} returns found, expected {n}")
@@ -257,20 +266,18 @@ def concurrent_pickups(db):
 def concurrent_sends(db, batch="SEND"):
     n, chunk = 10, 4
     name = f"faults: the invoices of {n} contracts sent by two processes at once"
-    invoices = _run(db, "prepare_send", batch, n)["invoices"]
-    made, problems = _twice(db, "send", batch, chunk, "sent")
-    rows = h.query(
-        db,
-        """SELECT m.name, m.waas_send_state, m.waas_send_error,
+    sql = """SELECT m.name, m.waas_send_state, m.waas_send_error,
                   (SELECT COUNT(*) FROM mail_message msg
                     WHERE msg.model = 'account.move' AND msg.res_id = m.id
                       AND msg.message_type = 'email_outgoing')
              FROM account_move m
              JOIN waas_contract c ON c.id = m.waas_contract_id
              JOIN res_partner r ON r.id = c.reseller_id
-            WHERE r.name = %s AND m.state = 'posted'""",
-        (f"Fault Reseller {batch} 0",),
+            WHERE r.name = %s AND m.state = 'posted'"""
+    prepared, made, problems, rows = _race(
+        db, batch, n, "prepare_send", "send", "sent", sql, chunk=chunk
     )
+    invoices = prepared["invoices"]
     if len(rows) != invoices or not invoices:
         problems.append(f"{len(rows)} posted invoices found, {invoices} queued")
     for move_name, state, error, mails in rows:

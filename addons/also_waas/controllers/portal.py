@@ -22,6 +22,13 @@ from ..models.product_template import WAAS_PRICED_KINDS
 from ..models.waas_pricelist_item import WAAS_TERMS
 
 MAX_QUANTITY = 999
+# How the WaaS portal routes are served (``http.route`` keywords): pages of the logged-in
+# portal user; a form (GET) and its submission (POST, CSRF-checked: Odoo's default for
+# POST); a document's page, also opened with its access token.
+WAAS_PORTAL_PAGE = {"type": "http", "auth": "user", "website": True}
+WAAS_PORTAL_GET = {**WAAS_PORTAL_PAGE, "methods": ["GET"]}
+WAAS_PORTAL_POST = {**WAAS_PORTAL_PAGE, "methods": ["POST"]}
+WAAS_PORTAL_DOCUMENT = {"type": "http", "auth": "public", "website": True}
 
 
 class WaasSaleCustomerPortal(SaleCustomerPortal):
@@ -186,7 +193,7 @@ class WaasCustomerPortal(CustomerPortal):
             return None
 
     # ------------------------------------------------------------------ price list
-    @http.route("/my/waas/prices", type="http", auth="user", website=True)
+    @http.route("/my/waas/prices", **WAAS_PORTAL_PAGE)
     def portal_my_waas_prices(self, **kw):
         """End-customer monthly prices per term and the reseller's commission."""
         self._waas_reseller_or_404()
@@ -217,12 +224,7 @@ class WaasCustomerPortal(CustomerPortal):
         )
 
     # ------------------------------------------------------------------ quotations
-    @http.route(
-        ["/my/waas/quotes", "/my/waas/quotes/page/<int:page>"],
-        type="http",
-        auth="user",
-        website=True,
-    )
+    @http.route(["/my/waas/quotes", "/my/waas/quotes/page/<int:page>"], **WAAS_PORTAL_PAGE)
     def portal_my_waas_quotes(self, page=1, **kw):
         self._waas_reseller_or_404()
         orders, pager = self._waas_page(
@@ -292,12 +294,12 @@ class WaasCustomerPortal(CustomerPortal):
             error_fields=set(error_fields),
         )
 
-    @http.route("/my/waas/quotes/new", type="http", auth="user", website=True, methods=["GET"])
+    @http.route("/my/waas/quotes/new", **WAAS_PORTAL_GET)
     def portal_my_waas_quote_new(self, **kw):
         self._waas_reseller_or_404()
         return request.render("also_waas.portal_my_waas_quote_new", self._waas_quote_form_values())
 
-    @http.route("/my/waas/quotes/create", type="http", auth="user", website=True, methods=["POST"])
+    @http.route("/my/waas/quotes/create", **WAAS_PORTAL_POST)
     def portal_my_waas_quote_create(self, **post):
         """Create a WaaS quotation from the form (CSRF-checked: Odoo's default)."""
         self._waas_reseller_or_404()
@@ -575,7 +577,7 @@ class WaasCustomerPortal(CustomerPortal):
             **peppol_vals,
         }
 
-    @http.route("/my/waas/quotes/<int:order_id>", type="http", auth="user", website=True)
+    @http.route("/my/waas/quotes/<int:order_id>", **WAAS_PORTAL_PAGE)
     def portal_my_waas_quote(self, order_id, **kw):
         order_sudo = self._waas_reseller_quote_sudo(order_id)
         values = self._waas_prepare_layout(
@@ -629,13 +631,7 @@ class WaasCustomerPortal(CustomerPortal):
                 )
             )
 
-    @http.route(
-        "/my/waas/quotes/<int:order_id>/credit_check",
-        type="http",
-        auth="user",
-        website=True,
-        methods=["POST"],
-    )
+    @http.route("/my/waas/quotes/<int:order_id>/credit_check", **WAAS_PORTAL_POST)
     def portal_my_waas_quote_credit_check(self, order_id, **kw):
         """Button "Request Credit Check" of the reseller (CSRF-checked)."""
         order_sudo = self._waas_reseller_quote_sudo(order_id)
@@ -648,13 +644,7 @@ class WaasCustomerPortal(CustomerPortal):
             return self._waas_quote_redirect(order_id, error=error)
         return self._waas_quote_redirect(order_id, "credit_requested")
 
-    @http.route(
-        "/my/waas/quotes/<int:order_id>/send",
-        type="http",
-        auth="user",
-        website=True,
-        methods=["POST"],
-    )
+    @http.route("/my/waas/quotes/<int:order_id>/send", **WAAS_PORTAL_POST)
     def portal_my_waas_quote_send(self, order_id, **kw):
         """Button "Send to the End Customer": the quotation is marked sent and the end
         customer (follower) finds it in its portal to sign it (CSRF-checked)."""
@@ -676,12 +666,7 @@ class WaasCustomerPortal(CustomerPortal):
         return self._waas_quote_redirect(order_id, "sent")
 
     # ------------------------------------------------------------------ contracts
-    @http.route(
-        ["/my/waas/contracts", "/my/waas/contracts/page/<int:page>"],
-        type="http",
-        auth="user",
-        website=True,
-    )
+    @http.route(["/my/waas/contracts", "/my/waas/contracts/page/<int:page>"], **WAAS_PORTAL_PAGE)
     def portal_my_waas_contracts(self, page=1, **kw):
         contracts, pager = self._waas_page(
             "waas.contract",
@@ -703,7 +688,7 @@ class WaasCustomerPortal(CustomerPortal):
         )
         return request.render("also_waas.portal_my_waas_contracts", values)
 
-    @http.route("/my/waas/contracts/<int:contract_id>", type="http", auth="public", website=True)
+    @http.route("/my/waas/contracts/<int:contract_id>", **WAAS_PORTAL_DOCUMENT)
     def portal_my_waas_contract(self, contract_id, access_token=None, **kw):
         contract_sudo = self._waas_document_sudo("waas.contract", contract_id, access_token)
         if not contract_sudo:
@@ -719,13 +704,7 @@ class WaasCustomerPortal(CustomerPortal):
         )
         return request.render("also_waas.portal_my_waas_contract", values)
 
-    @http.route(
-        "/my/waas/contracts/<int:contract_id>/renew",
-        type="http",
-        auth="user",
-        website=True,
-        methods=["POST"],
-    )
+    @http.route("/my/waas/contracts/<int:contract_id>/renew", **WAAS_PORTAL_POST)
     def portal_my_waas_contract_renew(self, contract_id, extension=None, **post):
         """The end customer's *Renew* (CSRF-checked: Odoo's default for POST): prepare the
         renewal quotation and open it for signing. Only the contract's own end customer

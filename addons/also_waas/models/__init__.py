@@ -17,6 +17,7 @@ from . import account_move
 from . import account_move_send
 from . import waas_manufacturer_reseller_ref
 from . import waas_sellout_report
+from . import waas_contract_report_mixin
 from . import waas_contract_report
 from . import waas_contract_event_report
 from . import waas_mrr_report

@@ -64,6 +64,13 @@ IMPORT_FIELDS = frozenset(
         "origin",
     }
 )
+# A contract's states (also those of the contract analyses).
+WAAS_CONTRACT_STATES = [
+    ("active", "Active"),
+    ("ending", "Ending Early"),
+    ("terminated", "Terminated"),
+    ("expired", "Expired"),
+]
 # Longest total duration of a contract, renewals included (months).
 MAX_TOTAL_MONTHS = 36
 # The portal offers to book the return of the devices this many days before the end.
@@ -209,42 +216,22 @@ class WaasContract(models.Model):
     date_start = fields.Date(string="Start", required=True, tracking=True)
     date_end = fields.Date(string="End", required=True, tracking=True)
     state = fields.Selection(
-        selection=[
-            ("active", "Active"),
-            ("ending", "Ending Early"),
-            ("terminated", "Terminated"),
-            ("expired", "Expired"),
-        ],
+        selection=WAAS_CONTRACT_STATES,
         default="active",
         required=True,
         tracking=True,
         index=True,
     )
-    line_ids = fields.One2many(
-        comodel_name="waas.contract.line",
-        inverse_name="contract_id",
-    )
+    line_ids = fields.One2many(comodel_name="waas.contract.line", inverse_name="contract_id")
     monthly_amount = fields.Monetary(
         compute="_compute_monthly_amount",
         store=True,
         tracking=True,
     )
-    device_ids = fields.One2many(
-        comodel_name="waas.device",
-        inverse_name="contract_id",
-    )
-    licence_ids = fields.One2many(
-        comodel_name="waas.licence",
-        inverse_name="contract_id",
-    )
-    renewal_ids = fields.One2many(
-        comodel_name="waas.contract.renewal",
-        inverse_name="contract_id",
-    )
-    invoice_ids = fields.One2many(
-        comodel_name="account.move",
-        inverse_name="waas_contract_id",
-    )
+    device_ids = fields.One2many(comodel_name="waas.device", inverse_name="contract_id")
+    licence_ids = fields.One2many(comodel_name="waas.licence", inverse_name="contract_id")
+    renewal_ids = fields.One2many(comodel_name="waas.contract.renewal", inverse_name="contract_id")
+    invoice_ids = fields.One2many(comodel_name="account.move", inverse_name="waas_contract_id")
     origin = fields.Selection(
         selection=[
             ("deal", "Activated Deal"),
@@ -1491,6 +1478,18 @@ class WaasContract(models.Model):
             )
         )
 
+    def _waas_check_active_to_renew(self, states):
+        """Raise a clear ``UserError`` unless this contract is active (``states``: the
+        labels of the states)."""
+        if self.state != "active":
+            raise UserError(
+                self.env._(
+                    "Contract %(contract)s is %(state)s: only an active contract can be renewed.",
+                    contract=self.name,
+                    state=states[self.state],
+                )
+            )
+
     def _waas_check_renewable(self, open_orders=None):
         """Raise a clear ``UserError`` unless a renewal quotation may be prepared for each
         contract: active and without an open renewal quotation."""
@@ -1498,15 +1497,7 @@ class WaasContract(models.Model):
         if open_orders is None:
             open_orders = self._waas_open_renewal_orders()
         for contract in self:
-            if contract.state != "active":
-                raise UserError(
-                    self.env._(
-                        "Contract %(contract)s is %(state)s: only an active contract can be "
-                        "renewed.",
-                        contract=contract.name,
-                        state=states[contract.state],
-                    )
-                )
+            contract._waas_check_active_to_renew(states)
             pending = open_orders.filtered(lambda o, c=contract: o.waas_renewal_contract_id == c)
             if pending:
                 raise UserError(
@@ -1659,15 +1650,7 @@ class WaasContract(models.Model):
         today = fields.Date.context_today(self)
         vals_list = []
         for contract in self:
-            if contract.state != "active":
-                raise UserError(
-                    self.env._(
-                        "Contract %(contract)s is %(state)s: only an active contract can be "
-                        "renewed.",
-                        contract=contract.name,
-                        state=states[contract.state],
-                    )
-                )
+            contract._waas_check_active_to_renew(states)
             if sale_order and sale_order.waas_renewal_date_end_before != contract.date_end:
                 raise UserError(
                     self.env._(

@@ -1,4 +1,4 @@
-from odoo import fields, models, tools
+from odoo import fields, models
 from odoo.tools import SQL
 
 
@@ -8,10 +8,10 @@ class WaasContractEventReport(models.Model):
     monthly amount is the contract analysis's: in the company's currency at today's rate."""
 
     _name = "waas.contract.event.report"
+    _inherit = ["waas.contract.report.mixin"]
     _description = "WaaS Contract Events"
     _auto = False
     _order = "date desc, id desc"
-    _rec_name = "name"
 
     date = fields.Date(readonly=True)
     event = fields.Selection(
@@ -23,19 +23,6 @@ class WaasContractEventReport(models.Model):
         ],
         readonly=True,
     )
-    contract_id = fields.Many2one(comodel_name="waas.contract", readonly=True)
-    name = fields.Char(string="Contract Number", readonly=True)
-    company_id = fields.Many2one(comodel_name="res.company", readonly=True)
-    currency_id = fields.Many2one(
-        comodel_name="res.currency", string="Company Currency", readonly=True
-    )
-    reseller_id = fields.Many2one(comodel_name="res.partner", readonly=True)
-    partner_id = fields.Many2one(comodel_name="res.partner", string="End Customer", readonly=True)
-    country_id = fields.Many2one(comodel_name="res.country", readonly=True)
-    bundle_tmpl_id = fields.Many2one(
-        comodel_name="product.template", string="Bundle", readonly=True
-    )
-    manufacturer_id = fields.Many2one(comodel_name="res.partner", readonly=True)
     term_months = fields.Integer(string="Term (months)", readonly=True, aggregator="avg")
     months = fields.Integer(string="Months Sold", readonly=True)
     monthly_amount = fields.Monetary(
@@ -51,14 +38,12 @@ class WaasContractEventReport(models.Model):
     def init(self):
         # Built on the contract analysis view: make sure it is there and current.
         self.env["waas.contract.report"].init()
-        tools.drop_view_if_exists(self.env.cr, self._table)
+        return super().init()
+
+    def _view_query(self):
         # The contract's dimensions, the same in every event's row.
-        contract = SQL(
-            """cr.contract_id, cr.name, cr.company_id, cr.currency_id, cr.reseller_id,
-               cr.partner_id, cr.country_id, cr.bundle_tmpl_id, cr.manufacturer_id,
-               cr.term_months, cr.monthly_amount"""
-        )
-        query = SQL(
+        contract = SQL("%s, cr.term_months, cr.monthly_amount", self._waas_dimensions_sql("cr"))
+        return SQL(
             """
             SELECT cr.contract_id * 4 AS id, 'new' AS event, cr.date_start AS date,
                    %(contract)s, cr.term_months AS months, 1 AS event_count, 1 AS new_count,
@@ -81,4 +66,3 @@ class WaasContractEventReport(models.Model):
             """,
             contract=contract,
         )
-        self.env.cr.execute(SQL("CREATE VIEW %s AS (%s)", SQL.identifier(self._table), query))

@@ -1,5 +1,7 @@
-from odoo import fields, models, tools
+from odoo import fields, models
 from odoo.tools import SQL
+
+from .waas_contract import WAAS_CONTRACT_STATES
 
 
 def currency_rate_sql(currency, company, date):
@@ -37,36 +39,18 @@ class WaasContractReport(models.Model):
     """
 
     _name = "waas.contract.report"
+    _inherit = ["waas.contract.report.mixin"]
     _description = "WaaS Contract Analysis"
     _auto = False
     _order = "date_end, id"
-    _rec_name = "name"
 
-    contract_id = fields.Many2one(comodel_name="waas.contract", readonly=True)
-    name = fields.Char(string="Contract Number", readonly=True)
-    company_id = fields.Many2one(comodel_name="res.company", readonly=True)
-    currency_id = fields.Many2one(
-        comodel_name="res.currency", string="Company Currency", readonly=True
-    )
     contract_currency_id = fields.Many2one(comodel_name="res.currency", readonly=True)
-    reseller_id = fields.Many2one(comodel_name="res.partner", readonly=True)
-    partner_id = fields.Many2one(comodel_name="res.partner", string="End Customer", readonly=True)
-    country_id = fields.Many2one(comodel_name="res.country", readonly=True)
-    bundle_tmpl_id = fields.Many2one(
-        comodel_name="product.template", string="Bundle", readonly=True
-    )
-    manufacturer_id = fields.Many2one(comodel_name="res.partner", readonly=True)
     term_months = fields.Integer(string="Term (months)", readonly=True, aggregator="avg")
     date_start = fields.Date(string="Start", readonly=True)
     date_end = fields.Date(string="End", readonly=True)
     date_terminated = fields.Date(string="Terminated On", readonly=True)
     state = fields.Selection(
-        selection=[
-            ("active", "Active"),
-            ("ending", "Ending Early"),
-            ("terminated", "Terminated"),
-            ("expired", "Expired"),
-        ],
+        selection=WAAS_CONTRACT_STATES,
         readonly=True,
     )
     monthly_amount = fields.Monetary(
@@ -129,11 +113,4 @@ class WaasContractReport(models.Model):
             contract_rate=currency_rate_sql(
                 SQL("c.currency_id"), SQL("c.company_id"), SQL("CURRENT_DATE")
             ),
-        )
-
-    def init(self):
-        # CASCADE also drops the event view built on this one; it recreates itself.
-        tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(
-            SQL("CREATE VIEW %s AS (%s)", SQL.identifier(self._table), self._view_query())
         )

@@ -1,5 +1,7 @@
-from odoo import fields, models, tools
+from odoo import fields, models
 from odoo.tools import SQL
+
+from .waas_contract import WAAS_CONTRACT_STATES
 
 
 class WaasMrrReport(models.Model):
@@ -16,32 +18,14 @@ class WaasMrrReport(models.Model):
     """
 
     _name = "waas.mrr.report"
+    _inherit = ["waas.contract.report.mixin"]
     _description = "WaaS Monthly Recurring Revenue"
     _auto = False
     _order = "month desc, id"
-    _rec_name = "name"
 
     month = fields.Date(readonly=True)
-    contract_id = fields.Many2one(comodel_name="waas.contract", readonly=True)
-    name = fields.Char(string="Contract Number", readonly=True)
-    company_id = fields.Many2one(comodel_name="res.company", readonly=True)
-    currency_id = fields.Many2one(
-        comodel_name="res.currency", string="Company Currency", readonly=True
-    )
-    reseller_id = fields.Many2one(comodel_name="res.partner", readonly=True)
-    partner_id = fields.Many2one(comodel_name="res.partner", string="End Customer", readonly=True)
-    country_id = fields.Many2one(comodel_name="res.country", readonly=True)
-    bundle_tmpl_id = fields.Many2one(
-        comodel_name="product.template", string="Bundle", readonly=True
-    )
-    manufacturer_id = fields.Many2one(comodel_name="res.partner", readonly=True)
     state = fields.Selection(
-        selection=[
-            ("active", "Active"),
-            ("ending", "Ending Early"),
-            ("terminated", "Terminated"),
-            ("expired", "Expired"),
-        ],
+        selection=WAAS_CONTRACT_STATES,
         string="Status Today",
         readonly=True,
     )
@@ -87,9 +71,8 @@ class WaasMrrReport(models.Model):
                        COALESCE(cr.date_terminated, cr.date_end) AS ended
                   FROM cr
             )
-            SELECT c.contract_id * 12 + m.k AS id, m.month_start AS month, c.contract_id,
-                   c.name, c.company_id, c.currency_id, c.reseller_id, c.partner_id,
-                   c.country_id, c.bundle_tmpl_id, c.manufacturer_id, c.state,
+            SELECT c.contract_id * 12 + m.k AS id, m.month_start AS month,
+                   %(dimensions)s, c.state,
                    CASE WHEN c.last_day >= m.seen_on AND c.contract_monthly_amount <> 0
                         THEN c.monthly_amount * COALESCE(l.amount, 0)
                              / c.contract_monthly_amount
@@ -108,12 +91,7 @@ class WaasMrrReport(models.Model):
                        AND COALESCE(cl.date_from, c.date_start) <= m.seen_on
                    ) l ON TRUE
             """,
+            # Built on the contract analysis's query (not its view, which its init drops).
             contracts=self.env["waas.contract.report"]._view_query(),
-        )
-
-    def init(self):
-        # Built on the contract analysis's query (not its view, which its own init drops).
-        tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(
-            SQL("CREATE VIEW %s AS (%s)", SQL.identifier(self._table), self._view_query())
+            dimensions=self._waas_dimensions_sql("c"),
         )

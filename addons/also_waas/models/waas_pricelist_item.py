@@ -151,28 +151,30 @@ class WaasPricelistItem(models.Model):
         }
         for item in self:
             for fname, label in labels.items():
-                if not math.isfinite(item[fname]):
+                amount = item[fname]
+                if math.isfinite(amount) and amount >= 0:
+                    continue
+                params = {
+                    "product": item.product_tmpl_id.display_name,
+                    "term": item.term_months,
+                    "what": label,
+                    "amount": amount,
+                }
+                if not math.isfinite(amount):
                     raise ValidationError(
                         _(
                             "%(product)s (%(term)s months): the %(what)s must be a finite "
                             "amount, not %(amount)s.",
-                            product=item.product_tmpl_id.display_name,
-                            term=item.term_months,
-                            what=label,
-                            amount=item[fname],
+                            **params,
                         )
                     )
-                if item[fname] < 0:
-                    raise ValidationError(
-                        _(
-                            "%(product)s (%(term)s months): the %(what)s cannot be negative "
-                            "(%(amount)s).",
-                            product=item.product_tmpl_id.display_name,
-                            term=item.term_months,
-                            what=label,
-                            amount=item[fname],
-                        )
+                raise ValidationError(
+                    _(
+                        "%(product)s (%(term)s months): the %(what)s cannot be negative "
+                        "(%(amount)s).",
+                        **params,
                     )
+                )
 
     def _check_unique_product_term(self, exclude_ids=()):
         """One price per company, product and term (called before writing, because a

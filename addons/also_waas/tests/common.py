@@ -1,5 +1,6 @@
 import xmlrpc.client
 from contextlib import contextmanager
+from datetime import timedelta
 from unittest.mock import patch
 
 from dateutil.relativedelta import relativedelta
@@ -94,6 +95,15 @@ class WaasCommon(BaseCommon):
         cls._setup_waas_catalogue()
         cls._setup_waas_partners()
 
+    @classmethod
+    def _use_own_company(cls, name):
+        """The class's records go to a new company ``name`` in euros: the demo contracts
+        of the main company never show up in its figures."""
+        cls.company = cls.env["res.company"].create(
+            {"name": name, "currency_id": cls.env.ref("base.EUR").id}
+        )
+        cls.currency = cls.company.currency_id
+
     # ------------------------------------------------------------------ scheduled jobs
     def _run_cron_batches(self, xmlid, method, max_calls=50, **kwargs):
         """Run a scheduled job as Odoo's cron runner does (``ir.cron._run_job``): call it
@@ -110,6 +120,36 @@ class WaasCommon(BaseCommon):
         return max_calls
 
     # ------------------------------------------------------------------ WaaS invoices
+    @classmethod
+    def _posted_customer_invoice(
+        cls, amount, due, partner=None, contract=None, days_issued=1, taxes=None, name="Rent"
+    ):
+        """A posted customer invoice of one line ``name`` of ``amount`` (untaxed, with
+        ``taxes`` or none) for ``partner`` (default: the end customer), of ``contract``
+        if given, due on ``due`` and dated ``days_issued`` days before."""
+        move = cls.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": (partner or cls.customer).id,
+                "company_id": cls.company.id,
+                "invoice_date": due - timedelta(days=days_issued),
+                "invoice_date_due": due,
+                "waas_contract_id": contract.id if contract else False,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "name": name,
+                            "quantity": 1,
+                            "price_unit": amount,
+                            "tax_ids": [Command.set(taxes.ids if taxes else [])],
+                        }
+                    )
+                ],
+            }
+        )
+        move.action_post()
+        return move
+
     def _without_sales_journal(self):
         """The company has no WaaS invoice journal and no active sales journal (archived
         in SQL: Odoo refuses to archive a journal that holds draft entries)."""
@@ -395,6 +435,23 @@ class WaasCommon(BaseCommon):
         }
         vals.update(values)
         return cls.env["waas.contract"].create(vals)
+
+    # Contracts made directly get the next number of the company's sequence; some test
+    # classes give each its own number instead, ``_contract_prefix`` and a counter.
+    _contract_prefix = "TEST/"
+    _contract_seq = 0
+
+    @classmethod
+    def _next_contract_number(cls):
+        WaasCommon._contract_seq += 1
+        return f"{cls._contract_prefix}{WaasCommon._contract_seq:05d}"
+
+    @classmethod
+    def _new_contract(cls, **values):
+        """``_create_contract`` with a number of its own (unless ``values`` has one)."""
+        if "name" not in values:
+            values["name"] = cls._next_contract_number()
+        return cls._create_contract(**values)
 
     @classmethod
     def _create_waas_order(

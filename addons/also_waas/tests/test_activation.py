@@ -7,7 +7,7 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, tagged
 
-from .common import SIGNATURE_PNG, RollbackOnRaiseMixin, WaasCommon
+from .common import SIGNATURE_PNG, RollbackOnRaiseMixin, WaasCommon, WaasRpcMixin
 
 
 @tagged("post_install", "-at_install")
@@ -231,14 +231,9 @@ class TestActivation(RollbackOnRaiseMixin, WaasCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestDealOverRpc(HttpCase, WaasCommon):
+class TestDealOverRpc(WaasRpcMixin, HttpCase, WaasCommon):
     """The deal flow as ALSO's tools and the end customer drive it: XML-RPC for the back
     office, the standard portal route for the customer's signature."""
-
-    def _rpc(self, user, model, method, *args, **kwargs):
-        return self.xmlrpc_object.execute_kw(
-            self.env.cr.dbname, user.id, user.login, model, method, list(args), kwargs
-        )
 
     def test_deal_flow_over_xmlrpc_and_portal_signature(self):
         order_id = self._rpc(

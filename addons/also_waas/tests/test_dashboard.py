@@ -14,11 +14,7 @@ class TestDashboard(WaasCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # A company of its own: demo contracts of the main company never show up.
-        cls.company = cls.env["res.company"].create(
-            {"name": "WaaS Dashboard Test Co", "currency_id": cls.env.ref("base.EUR").id}
-        )
-        cls.currency = cls.company.currency_id
+        cls._use_own_company("WaaS Dashboard Test Co")
         c = cls._create_contract
         # Active: monthly 40 + 100 + 40 + 60 + 60 + 40 = 340.
         cls.a1 = c(name="T-D-01", date_start="2026-01-01")  # ends 2028-12-31

@@ -15,11 +15,7 @@ class TestMrrReport(WaasCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # A company of its own: demo contracts of the main company never show up.
-        cls.company = cls.env["res.company"].create(
-            {"name": "WaaS MRR Test Co", "currency_id": cls.env.ref("base.EUR").id}
-        )
-        cls.currency = cls.company.currency_id
+        cls._use_own_company("WaaS MRR Test Co")
         cls.month0 = fields.Date.context_today(cls.env["waas.contract"]) + relativedelta(day=1)
         month = cls.month
         c = cls._create_contract

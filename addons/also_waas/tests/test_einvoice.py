@@ -12,10 +12,9 @@ NS = {
 }
 
 
-@tagged("post_install", "-at_install")
-class TestEinvoice(InvoicingCommon):
-    """Posted WaaS invoices of a customer with a Peppol endpoint go out as Peppol BIS
-    Billing 3.0 UBL (Odoo's account_edi_ubl_cii); the others by e-mail."""
+class EinvoiceCommon(InvoicingCommon):
+    """A Dutch company with the address and VAT number an e-invoice needs, posting its
+    WaaS invoices at once."""
 
     @classmethod
     def setUpClass(cls):
@@ -32,10 +31,16 @@ class TestEinvoice(InvoicingCommon):
         )
 
     def _posted_invoice(self, partner):
-        contract = self._contract(partner=partner)
-        invoice = self._run("2026-01-15", contract)
+        """The posted invoice of January 2026 of a new contract of ``partner``."""
+        invoice = self._run("2026-01-15", self._new_contract(partner=partner))
         self.assertEqual(invoice.state, "posted")
         return invoice
+
+
+@tagged("post_install", "-at_install")
+class TestEinvoice(EinvoiceCommon):
+    """Posted WaaS invoices of a customer with a Peppol endpoint go out as Peppol BIS
+    Billing 3.0 UBL (Odoo's account_edi_ubl_cii); the others by e-mail."""
 
     def test_belgian_customer_gets_bis3_ubl(self):
         # Odoo derives the Belgian endpoint (0208) from the enterprise number.

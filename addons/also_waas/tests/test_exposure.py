@@ -22,33 +22,10 @@ class ExposureCommon(WaasOpsCommon):
     @classmethod
     def _open_invoice(cls, amount, due=None, contract=None, taxes=None):
         """A posted customer invoice of ``amount`` (untaxed, ``taxes`` or none) for the
-        end customer."""
-        move = (
-            cls.env["account.move"]
-            .sudo()
-            .create(
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": cls.customer.id,
-                    "company_id": cls.company.id,
-                    "invoice_date": (due or cls.today) - timedelta(days=1),
-                    "invoice_date_due": due or cls.today,
-                    "waas_contract_id": contract.id if contract else False,
-                    "invoice_line_ids": [
-                        Command.create(
-                            {
-                                "name": "Rent",
-                                "quantity": 1,
-                                "price_unit": amount,
-                                "tax_ids": [Command.set(taxes.ids if taxes else [])],
-                            }
-                        )
-                    ],
-                }
-            )
+        end customer, due on ``due`` (default: today)."""
+        return cls._posted_customer_invoice(
+            amount, due or cls.today, contract=contract, taxes=taxes
         )
-        move.action_post()
-        return move.sudo(False)
 
     def _release(self, user, reason="Paid by bank transfer today", days=7):
         wizard = (

@@ -14,8 +14,8 @@ from odoo.addons.account_peppol.models.account_edi_proxy_user import (
 )
 from odoo.addons.account_peppol.models.res_partner import ResPartner
 
-from .common import VAT_NL, WaasRpcMixin
-from .test_einvoice import NS
+from .common import WaasRpcMixin
+from .test_einvoice import NS, EinvoiceCommon
 from .test_invoicing import InvoicingCommon
 
 # The fields that say how a WaaS invoice was posted and sent, with a value to forge.
@@ -32,24 +32,14 @@ FORGED = {
 
 
 @tagged("post_install", "-at_install")
-class TestInvoiceSending(InvoicingCommon):
+class TestInvoiceSending(EinvoiceCommon):
     """Posted WaaS invoices are sent once, in batches, by the scheduled action "WaaS: send
     invoices": e-mail with PDF and UBL, or Peppol; failures are visible and retried."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company.write(
-            {
-                "country_id": cls.env.ref("base.nl").id,
-                "vat": VAT_NL,
-                "street": "Lange Kleiweg 52",
-                "zip": "2288 GK",
-                "city": "Rijswijk",
-                "email": "billing@also.example.com",
-                "waas_invoice_auto_post": True,
-            }
-        )
+        cls.company.email = "billing@also.example.com"
         cls.customer.email = "accounts@customer-nl.example.com"
         cls.customer_be.email = "accounts@customer-be.example.com"
         # Invoices of the demo data are not part of these tests.
@@ -57,8 +47,7 @@ class TestInvoiceSending(InvoicingCommon):
         cls.Move = cls.env["account.move"]
 
     def _posted_invoice(self, partner):
-        invoice = self._run("2026-01-15", self._contract(partner=partner))
-        self.assertEqual(invoice.state, "posted")
+        invoice = super()._posted_invoice(partner)
         self.assertEqual(invoice.waas_send_state, "to_send")
         return invoice
 
@@ -182,7 +171,7 @@ class TestInvoiceSending(InvoicingCommon):
         partners |= self.customer.copy({"name": "Test End Customer Three"})
         contracts = self.env["waas.contract"]
         for partner in partners:
-            contracts |= self._contract(partner=partner)
+            contracts |= self._new_contract(partner=partner)
         invoices = self._run("2026-01-15", contracts)
         self.assertEqual(len(invoices), 3)
         with patch.object(type(self.env["ir.cron"]), "_notify_progress") as notify:
@@ -239,7 +228,7 @@ class TestInvoiceSending(InvoicingCommon):
 
     def test_accountant_posts_a_draft_waas_invoice(self):
         self.company.waas_invoice_auto_post = False
-        invoice = self._run("2026-01-15", self._contract(partner=self.customer))
+        invoice = self._run("2026-01-15", self._new_contract(partner=self.customer))
         self.assertEqual(invoice.state, "draft")
         invoice.with_user(self.user_accountant).action_post()
         self.assertEqual(invoice.state, "posted")
@@ -253,7 +242,7 @@ class TestInvoiceSendingGuard(WaasRpcMixin, HttpCase, InvoicingCommon):
 
     def test_accountant_cannot_mark_sent_over_xmlrpc(self):
         self.company.waas_invoice_auto_post = True
-        invoice = self._run("2026-01-15", self._contract(partner=self.customer))
+        invoice = self._run("2026-01-15", self._new_contract(partner=self.customer))
         self.assertEqual(invoice.waas_send_state, "to_send")
         fnames = list(FORGED)
         before = invoice.read(fnames)

@@ -153,7 +153,7 @@ class TestInvoiceShapes(InvoicingCommon):
                 [(self.bundle, 1), (self.upgrade_premium, 1)],
                 [(self.bundle, 3)],
             ):
-                contracts |= self._contract(partner=customer, products=products)
+                contracts |= self._new_contract(partner=customer, products=products)
         return contracts
 
     def test_every_invoice_as_odoo_makes_it(self):

@@ -14,6 +14,8 @@ D = fields.Date.to_date
 
 
 class InvoicingCommon(WaasCommon):
+    _contract_prefix = "TST-INV-"
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -21,13 +23,6 @@ class InvoicingCommon(WaasCommon):
             {"name": "WaaS Rentals", "code": "WAAS", "type": "sale", "company_id": cls.company.id}
         )
         cls.company.waas_invoice_journal_id = cls.journal
-        cls.contract_seq = 0
-
-    @classmethod
-    def _contract(cls, **kwargs):
-        cls.contract_seq += 1
-        kwargs.setdefault("name", f"TST-INV-{cls.contract_seq:05d}")
-        return cls._create_contract(**kwargs)
 
     def _run(self, up_to, contracts, **kwargs):
         """The invoice run, limited to ``contracts`` (the database may hold demo data)."""
@@ -45,7 +40,7 @@ class InvoicingCommon(WaasCommon):
 @tagged("post_install", "-at_install")
 class TestInvoicing(InvoicingCommon):
     def test_three_months_exactly_once(self):
-        contract = self._contract(products=[(self.bundle, 2), (self.upgrade_premium, 2)])
+        contract = self._new_contract(products=[(self.bundle, 2), (self.upgrade_premium, 2)])
         self.assertEqual(contract.date_next_invoice, D("2026-01-01"))
         moves = self._run("2026-03-15", contract)
         self.assertEqual(len(moves), 3)
@@ -83,7 +78,7 @@ class TestInvoicing(InvoicingCommon):
         self.assertEqual(contract.date_next_invoice, D("2026-05-01"))
 
     def test_period_labels(self):
-        contract = self._contract(products=[(self.bundle, 1), (self.option_monitor, 1)])
+        contract = self._new_contract(products=[(self.bundle, 1), (self.option_monitor, 1)])
         move = self._run("2026-01-01", contract)
         self.assertEqual(
             move.invoice_line_ids.mapped("name"),
@@ -95,7 +90,7 @@ class TestInvoicing(InvoicingCommon):
         self.assertEqual(move.waas_contract_id, contract)
 
     def test_upgrade_from_its_date(self):
-        contract = self._contract()
+        contract = self._new_contract()
         # An upgrade added during January starts on the next invoice (February) ...
         contract.line_ids = [
             Command.create(
@@ -123,7 +118,7 @@ class TestInvoicing(InvoicingCommon):
         self.assertEqual(amounts, [40.0, 50.0, 57.0])
 
     def test_partner_service_and_licences_not_invoiced(self):
-        contract = self._contract(products=[(self.bundle, 1), (self.partner_service, 1)])
+        contract = self._new_contract(products=[(self.bundle, 1), (self.partner_service, 1)])
         contract.line_ids = [
             Command.create(
                 {"product_id": self.essentials.id, "name": "Included", "price_unit": 0.0}
@@ -133,7 +128,7 @@ class TestInvoicing(InvoicingCommon):
         self.assertEqual(move.invoice_line_ids.product_id, self.bundle)
 
     def test_month_ends(self):
-        contract = self._contract(date_start="2026-01-31", term=12)
+        contract = self._new_contract(date_start="2026-01-31", term=12)
         self.assertEqual(contract.date_end, D("2027-01-30"))
         moves = self._run("2030-01-01", contract)
         self.assertEqual(len(moves), 12)
@@ -161,7 +156,7 @@ class TestInvoicing(InvoicingCommon):
         self.assertEqual(contract.date_next_invoice, D("2027-01-31"))
 
     def test_29_february(self):
-        contract = self._contract(date_start="2028-02-29", term=24)
+        contract = self._new_contract(date_start="2028-02-29", term=24)
         moves = self._run("2031-01-01", contract)
         self.assertEqual(len(moves), 24)
         periods = self._periods(contract)
@@ -176,7 +171,7 @@ class TestInvoicing(InvoicingCommon):
             self.assertEqual(D(end) + timedelta(days=1), D(start))
 
     def test_invoiced_up_to_the_end_only(self):
-        contract = self._contract(term=12)
+        contract = self._new_contract(term=12)
         self._run("2026-06-01", contract)
         self.assertEqual(len(contract.invoice_ids), 6)
         contract.state = "expired"
@@ -187,13 +182,13 @@ class TestInvoicing(InvoicingCommon):
 
     def test_terminated_not_invoiced_monthly(self):
         """Terminated on its first day: nothing is invoiced monthly, the fee covers it all."""
-        contract = self._contract()
+        contract = self._new_contract()
         contract._waas_terminate(D("2026-01-01"), "Bankrupt")
         self.assertFalse(self._run("2026-03-01", contract))
         self.assertEqual(contract.termination_move_id.amount_untaxed, 36 * 40.0)
 
     def test_only_chosen_companies(self):
-        contract = self._contract()
+        contract = self._new_contract()
         other = self.env["res.company"].create({"name": "WaaS Other Company"})
         self.assertFalse(self._run("2026-03-01", contract, companies=other))
         self.assertEqual(contract.date_next_invoice, D("2026-01-01"))
@@ -201,14 +196,14 @@ class TestInvoicing(InvoicingCommon):
 
     def test_auto_post_setting(self):
         self.company.waas_invoice_auto_post = True
-        contract = self._contract()
+        contract = self._new_contract()
         moves = self._run("2026-02-01", contract)
         self.assertEqual(moves.mapped("state"), ["posted", "posted"])
         self.assertTrue(all(m.name.startswith("WAAS") for m in moves))
 
     def test_default_journal(self):
         self.company.waas_invoice_journal_id = False
-        contract = self._contract()
+        contract = self._new_contract()
         move = self._run("2026-01-01", contract)
         self.assertEqual(move.journal_id.type, "sale")
         self.assertEqual(move.journal_id.company_id, self.company)
@@ -227,7 +222,7 @@ class TestInvoicing(InvoicingCommon):
         self.assertTrue(self.company.waas_invoice_auto_post)
 
     def test_unique_index_refuses_duplicate(self):
-        contract = self._contract()
+        contract = self._new_contract()
         move = self._run("2026-01-01", contract)
         self.assertEqual(move.waas_contract_id, contract)
         vals = {
@@ -293,7 +288,7 @@ class TestInvoicing(InvoicingCommon):
         self.assertEqual(set(contracts.mapped("invoiced_periods")), {1})
 
     def test_wizard_as_accountant(self):
-        contract = self._contract(date_start="2026-01-01")
+        contract = self._new_contract(date_start="2026-01-01")
         wizard = (
             self.env["waas.invoice.run"]
             .with_user(self.user_accountant)
@@ -314,7 +309,7 @@ class TestInvoicing(InvoicingCommon):
 
     def test_cron(self):
         today = fields.Date.context_today(self.env.user)
-        contract = self._contract(date_start=today - relativedelta(months=2))
+        contract = self._new_contract(date_start=today - relativedelta(months=2))
         self.env.ref("also_waas.waas_invoice_run_cron").method_direct_trigger()
         self.assertEqual(len(contract.invoice_ids), 3)
         self.assertEqual(contract.date_next_invoice, contract.date_start + relativedelta(months=3))
@@ -325,7 +320,7 @@ class TestInvoicing(InvoicingCommon):
         today = fields.Date.context_today(self.env.user)
         contracts = self.env["waas.contract"]
         for _i in range(5):
-            contracts |= self._contract(date_start=today - relativedelta(months=1))
+            contracts |= self._new_contract(date_start=today - relativedelta(months=1))
         due = self.env["waas.contract"]._waas_count_due(today)
         calls = self._run_cron_batches(
             "also_waas.waas_invoice_run_cron", "_cron_waas_invoice_run", chunk_size=2
@@ -361,7 +356,7 @@ class TestInvoicing(InvoicingCommon):
         rest (due up to today) to the scheduled run, which it starts."""
         today = fields.Date.context_today(self.env.user)
         for _i in range(3):
-            self._contract(date_start=today - relativedelta(months=1))
+            self._new_contract(date_start=today - relativedelta(months=1))
         due = self.env["waas.contract"]._waas_count_due(today, self.company)
         cron = self.env.ref("also_waas.waas_invoice_run_cron")
         wizard = self.env["waas.invoice.run"].create(

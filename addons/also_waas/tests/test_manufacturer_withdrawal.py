@@ -96,7 +96,7 @@ class TestManufacturerWithdrawal(WithdrawalMixin, InvoicingCommon):
         self.assertFalse(self._blocked_activities(self.bundle))
 
     def test_existing_contract_still_invoices(self):
-        contract = self._contract(products=[(self.bundle, 2)], date_start="2026-01-01")
+        contract = self._new_contract(products=[(self.bundle, 2)], date_start="2026-01-01")
         self._withdraw()
         moves = self._run("2026-02-15", contract)
         self.assertEqual(len(moves), 2)

@@ -4,7 +4,7 @@ another reseller sees nothing of that customer."""
 
 from datetime import timedelta
 
-from odoo import Command, fields
+from odoo import fields
 from odoo.tests import HttpCase, tagged
 
 from .common_portal import WaasPortalCommon
@@ -25,32 +25,9 @@ class TestPortalBlocked(HttpCase, WaasPortalCommon):
         """Customer A: approved exposure 1,234.56, and an open invoice of 4,321.09 on top
         of its running contract, overdue by 40 days (over the limit and in dunning)."""
         cls.customer.sudo()._waas_set_credit_limit(1234.56, cls.company)
-        today = fields.Date.today()
-        invoice = (
-            cls.env["account.move"]
-            .sudo()
-            .create(
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": cls.customer.id,
-                    "company_id": cls.company.id,
-                    "invoice_date": today - timedelta(days=41),
-                    "invoice_date_due": today - timedelta(days=40),
-                    "waas_contract_id": cls.contract_a.id,
-                    "invoice_line_ids": [
-                        Command.create(
-                            {
-                                "name": "Rent",
-                                "quantity": 1,
-                                "price_unit": 4321.09,
-                                "tax_ids": [Command.clear()],
-                            }
-                        )
-                    ],
-                }
-            )
+        cls._posted_customer_invoice(
+            4321.09, fields.Date.today() - timedelta(days=40), contract=cls.contract_a
         )
-        invoice.action_post()
         cls.customer.invalidate_recordset()
         return cls.customer.with_company(cls.company)
 

@@ -25,9 +25,9 @@ class TestReportPdf(PdfReportMixin, InvoicingCommon):
         cls.company.partner_id.with_context(no_vat_validation=True).vat = COMPANY_VAT
         cls.customer_c = cls.customer.copy({"name": "Test End Customer Three"})
         contracts = (
-            cls._contract(products=[(cls.bundle, 1)])
-            | cls._contract(partner=cls.customer_be, products=[(cls.bundle, 2)])
-            | cls._contract(partner=cls.customer_c, products=[(cls.bundle, 3)])
+            cls._new_contract(products=[(cls.bundle, 1)])
+            | cls._new_contract(partner=cls.customer_be, products=[(cls.bundle, 2)])
+            | cls._new_contract(partner=cls.customer_c, products=[(cls.bundle, 3)])
         )
         cls.invoices = cls.env["waas.contract"]._waas_invoice_run(
             date=fields.Date.to_date("2026-01-15"),

@@ -45,11 +45,7 @@ class TestSellout(WaasCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # A company of its own: demo contracts of the main company never show up.
-        cls.company = cls.env["res.company"].create(
-            {"name": "WaaS Sell-out Test Co", "currency_id": cls.env.ref("base.EUR").id}
-        )
-        cls.currency = cls.company.currency_id
+        cls._use_own_company("WaaS Sell-out Test Co")
         cls.reseller.vat = "NL853746333B01"
         cls.manufacturer.waas_sellout_email = "sellout@laptops.example.com"
         cls.microsoft.waas_sellout_email = "partners@microsoft.example.com"

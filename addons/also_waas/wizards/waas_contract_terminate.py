@@ -1,21 +1,11 @@
 from odoo import api, fields, models
 
-from ..models.waas_contract import waas_check_group
-
 
 class WaasContractTerminate(models.TransientModel):
     _name = "waas.contract.terminate"
+    _inherit = ["waas.contract.wizard.mixin"]
     _description = "Terminate a WaaS Contract Early"
 
-    contract_id = fields.Many2one(
-        comodel_name="waas.contract",
-        required=True,
-        readonly=True,
-        ondelete="cascade",
-        domain=[("state", "=", "active")],
-    )
-    company_id = fields.Many2one(related="contract_id.company_id")
-    currency_id = fields.Many2one(related="contract_id.currency_id")
     date = fields.Date(string="Termination Date", required=True, default=fields.Date.context_today)
     reason = fields.Text(required=True)
     fee_months = fields.Integer(
@@ -51,10 +41,7 @@ class WaasContractTerminate(models.TransientModel):
 
     def action_confirm(self):
         """Button "Terminate": end the contract, invoice the fee, trigger the return."""
-        self.ensure_one()
-        # The contract then writes its guarded fields itself (superuser mode), so who may
-        # do this is checked here.
-        waas_check_group(self.env, "also_waas.group_waas_manager")
+        self._waas_check_confirm("also_waas.group_waas_manager")
         moves = self.contract_id._waas_terminate(self.date, self.reason)
         if not moves:
             return {"type": "ir.actions.act_window_close"}

@@ -1,21 +1,11 @@
 from odoo import api, fields, models
 
-from ..models.waas_contract import waas_check_group
-
 
 class WaasContractUpgrade(models.TransientModel):
     _name = "waas.contract.upgrade"
+    _inherit = ["waas.contract.wizard.mixin"]
     _description = "Upgrade a WaaS Contract During Its Term"
 
-    contract_id = fields.Many2one(
-        comodel_name="waas.contract",
-        required=True,
-        readonly=True,
-        ondelete="cascade",
-        domain=[("state", "=", "active")],
-    )
-    company_id = fields.Many2one(related="contract_id.company_id")
-    currency_id = fields.Many2one(related="contract_id.currency_id")
     product_id = fields.Many2one(
         comodel_name="product.product",
         string="Upgrade or Option",
@@ -75,9 +65,6 @@ class WaasContractUpgrade(models.TransientModel):
 
     def action_confirm(self):
         """Button "Upgrade": add the line from the next invoice and switch the licences."""
-        self.ensure_one()
-        # The contract then writes its guarded fields itself (superuser mode), so who may
-        # do this is checked here.
-        waas_check_group(self.env, "also_waas.group_waas_user")
+        self._waas_check_confirm("also_waas.group_waas_user")
         self.contract_id._waas_upgrade([(self.product_id, self.quantity)])
         return {"type": "ir.actions.act_window_close"}

@@ -10,7 +10,10 @@ from datetime import date
 from odoo import _, http
 from odoo.http import content_disposition, request
 
-from odoo.addons.also_waas.controllers.portal import WaasCustomerPortal
+from odoo.addons.also_waas.controllers.portal import (
+    WAAS_PORTAL_PAGE,
+    WaasCustomerPortal,
+)
 
 
 class WaasCommissionPortal(WaasCustomerPortal):
@@ -47,10 +50,7 @@ class WaasCommissionPortal(WaasCustomerPortal):
         return list(rows.values())
 
     @http.route(
-        ["/my/waas/commissions", "/my/waas/commissions/page/<int:page>"],
-        type="http",
-        auth="user",
-        website=True,
+        ["/my/waas/commissions", "/my/waas/commissions/page/<int:page>"], **WAAS_PORTAL_PAGE
     )
     def portal_my_waas_commissions(self, page=1, **kw):
         if not self._waas_commission_allowed():
@@ -69,12 +69,7 @@ class WaasCommissionPortal(WaasCustomerPortal):
         )
         return request.render("also_waas_commission.portal_my_waas_commissions", values)
 
-    @http.route(
-        "/my/waas/commissions/statement/<int:year>/<int:month>",
-        type="http",
-        auth="user",
-        website=True,
-    )
+    @http.route("/my/waas/commissions/statement/<int:year>/<int:month>", **WAAS_PORTAL_PAGE)
     def portal_my_waas_commission_statement(self, year, month, download=None, **kw):
         """The PDF commission statement of a period (the reseller's own lines only); an
         impossible period (month 0 or 13, year 10000, ...) is not found."""

@@ -45,14 +45,7 @@ class WaasCommissionCommon(WaasCommon):
         )
         cls.Line = cls.env["waas.commission.line"]
 
-    _contract_seq = 0
-
-    @classmethod
-    def _new_contract(cls, **kwargs):
-        """``_create_contract`` with a unique number (the helper leaves it to the caller)."""
-        WaasCommissionCommon._contract_seq += 1
-        kwargs.setdefault("name", f"TEST-COM-{WaasCommissionCommon._contract_seq:05d}")
-        return cls._create_contract(**kwargs)
+    _contract_prefix = "TEST-COM-"
 
     @classmethod
     def _activate(cls, **kwargs):

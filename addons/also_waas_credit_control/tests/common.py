@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from freezegun import freeze_time
 
-from odoo import Command, fields
+from odoo import fields
 
 from odoo.addons.also_waas.tests.common import WaasCommon
 
@@ -36,29 +36,14 @@ class WaasCreditControlCommon(WaasCommon):
         """A posted WaaS invoice of ``amount`` (no taxes) of ``contract`` (default: the NL
         customer's), due ``days_overdue`` days ago."""
         contract = contract or cls.contract
-        due = cls.today - timedelta(days=days_overdue)
-        move = cls.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": contract.partner_id.id,
-                "company_id": cls.company.id,
-                "invoice_date": due - timedelta(days=14),
-                "invoice_date_due": due,
-                "waas_contract_id": contract.id,
-                "invoice_line_ids": [
-                    Command.create(
-                        {
-                            "name": "WaaS monthly rent",
-                            "quantity": 1,
-                            "price_unit": amount,
-                            "tax_ids": [Command.clear()],
-                        }
-                    )
-                ],
-            }
+        return cls._posted_customer_invoice(
+            amount,
+            cls.today - timedelta(days=days_overdue),
+            partner=contract.partner_id,
+            contract=contract,
+            days_issued=14,
+            name="WaaS monthly rent",
         )
-        move.action_post()
-        return move
 
     def _run_dunning(self, days_later=0):
         """The daily job on ``self.today`` (plus ``days_later``), batch after batch as

@@ -17,7 +17,13 @@ from odoo import _, fields, http
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.http import request
 
-from odoo.addons.also_waas.controllers.portal import WaasCustomerPortal
+from odoo.addons.also_waas.controllers.portal import (
+    WAAS_PORTAL_DOCUMENT,
+    WAAS_PORTAL_GET,
+    WAAS_PORTAL_PAGE,
+    WAAS_PORTAL_POST,
+    WaasCustomerPortal,
+)
 
 from ..models.waas_return import OPEN_STATES
 
@@ -39,12 +45,7 @@ class WaasReturnPortal(WaasCustomerPortal):
         return values
 
     # ------------------------------------------------------------------ list and detail
-    @http.route(
-        ["/my/waas/returns", "/my/waas/returns/page/<int:page>"],
-        type="http",
-        auth="user",
-        website=True,
-    )
+    @http.route(["/my/waas/returns", "/my/waas/returns/page/<int:page>"], **WAAS_PORTAL_PAGE)
     def portal_my_waas_returns(self, page=1, **kw):
         returns, pager = self._waas_page(
             "waas.return",
@@ -63,7 +64,7 @@ class WaasReturnPortal(WaasCustomerPortal):
         )
         return request.render("also_waas_returns.portal_my_waas_returns", values)
 
-    @http.route("/my/waas/returns/<int:return_id>", type="http", auth="public", website=True)
+    @http.route("/my/waas/returns/<int:return_id>", **WAAS_PORTAL_DOCUMENT)
     def portal_my_waas_return(self, return_id, access_token=None, message=None, **kw):
         return_sudo = self._waas_document_sudo("waas.return", return_id, access_token)
         if not return_sudo:
@@ -79,9 +80,7 @@ class WaasReturnPortal(WaasCustomerPortal):
         )
         return request.render("also_waas_returns.portal_my_waas_return", values)
 
-    @http.route(
-        "/my/waas/returns/<int:return_id>/certificate", type="http", auth="public", website=True
-    )
+    @http.route("/my/waas/returns/<int:return_id>/certificate", **WAAS_PORTAL_DOCUMENT)
     def portal_my_waas_return_certificate(self, return_id, access_token=None, download=None):
         """The data-wipe certificate (PDF), once the devices are wiped."""
         return_sudo = self._waas_document_sudo("waas.return", return_id, access_token)
@@ -153,13 +152,7 @@ class WaasReturnPortal(WaasCustomerPortal):
         )
         return values
 
-    @http.route(
-        "/my/waas/contracts/<int:contract_id>/return",
-        type="http",
-        auth="user",
-        website=True,
-        methods=["GET"],
-    )
+    @http.route("/my/waas/contracts/<int:contract_id>/return", **WAAS_PORTAL_GET)
     def portal_my_waas_return_form(self, contract_id, **kw):
         contract_sudo, _draft, booked = self._waas_bookable_contract(contract_id)
         if booked:
@@ -169,13 +162,7 @@ class WaasReturnPortal(WaasCustomerPortal):
             self._waas_booking_values(contract_sudo),
         )
 
-    @http.route(
-        "/my/waas/contracts/<int:contract_id>/return/book",
-        type="http",
-        auth="user",
-        website=True,
-        methods=["POST"],
-    )
+    @http.route("/my/waas/contracts/<int:contract_id>/return/book", **WAAS_PORTAL_POST)
     def portal_my_waas_return_book(self, contract_id, **post):
         """Book the return (CSRF-checked: Odoo's default for POST)."""
         contract_sudo, draft, booked = self._waas_bookable_contract(contract_id)

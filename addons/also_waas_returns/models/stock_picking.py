@@ -14,21 +14,23 @@ class StockPicking(models.Model):
 
     def _action_done(self):
         res = super()._action_done()
-        receipts = self.filtered(
-            lambda p: p.waas_return_id and p.picking_type_code == "incoming" and p.state == "done"
-        )
-        if receipts:
-            # sudo: the warehouse user validating the receipt has no WaaS rights, yet the
-            # receipt must mark the return lines received and the devices returned.
-            receipts.sudo().waas_return_id._process_receipts()
+        self._waas_process_return_receipts("done")
         return res
 
     def action_cancel(self):
         res = super().action_cancel()
+        # A cancelled receipt flags the devices still expected.
+        self._waas_process_return_receipts("cancel")
+        return res
+
+    def _waas_process_return_receipts(self, state):
+        """The WaaS returns of the receipts among these transfers that are now in ``state``
+        (done or cancelled) process them."""
         receipts = self.filtered(
-            lambda p: p.waas_return_id and p.picking_type_code == "incoming" and p.state == "cancel"
+            lambda p: p.waas_return_id and p.picking_type_code == "incoming" and p.state == state
         )
         if receipts:
-            # sudo: see _action_done; a cancelled receipt flags the devices still expected.
+            # sudo: the warehouse user validating or cancelling the receipt has no WaaS
+            # rights, yet the receipt must mark the return lines received and the devices
+            # returned (or still expected).
             receipts.sudo().waas_return_id._process_receipts()
-        return res

@@ -23,6 +23,8 @@ class ReturnsCommon(WaasCommon):
     """WaaS fixtures plus what returns need: a pickup fee, wiping companies, and helpers
     to give a contract its devices and to receive a return's devices."""
 
+    _contract_prefix = "TRET/"
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -64,14 +66,12 @@ class ReturnsCommon(WaasCommon):
             {"name": "Test Jan Klant", "parent_id": cls.customer.id, "phone": "+31 10 123 4567"}
         )
         cls._serial_seq = 0
-        cls._contract_seq = 0
 
     @classmethod
     def _create_contract(cls, *args, **values):
-        # Contracts made directly all start as "/": give each its own number.
+        # Every contract of the returns tests gets a number of its own.
         if "name" not in values:
-            cls._contract_seq += 1
-            values["name"] = f"TRET/{cls._contract_seq:05d}"
+            values["name"] = cls._next_contract_number()
         return super()._create_contract(*args, **values)
 
     @classmethod

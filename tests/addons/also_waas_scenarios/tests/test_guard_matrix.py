@@ -18,6 +18,8 @@ from odoo import fields
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.also_waas.tests.common import WaasRpcMixin
+
 from .test_access_matrix import PORTAL_ROLES, ROLES, AccessMatrixCommon
 
 _logger = logging.getLogger(__name__)
@@ -46,18 +48,13 @@ def guarded_models(env):
 
 
 @tagged("post_install", "-at_install")
-class TestGuardMatrix(HttpCase, AccessMatrixCommon):
+class TestGuardMatrix(WaasRpcMixin, HttpCase, AccessMatrixCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.guard_table = guarded_models(cls.env)
 
     # ------------------------------------------------------------------ helpers
-    def _rpc(self, user, model, method, *args, **kwargs):
-        return self.xmlrpc_object.execute_kw(
-            self.env.cr.dbname, user.id, user.login, model, method, list(args), kwargs
-        )
-
     def _refused(self, user, model, method, *args):
         """True when the call is refused with a Fault that carries no traceback."""
         try:

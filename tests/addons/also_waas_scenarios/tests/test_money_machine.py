@@ -120,7 +120,7 @@ class MoneyMachine(RuleBasedStateMachine):
     def make_contracts(self, terms, offsets):
         t = self.t
         for term, offset in zip(terms, offsets, strict=False):
-            contract = t._contract(
+            contract = t._new_contract(
                 term=term,
                 date_start=START + timedelta(days=offset),
                 products=[(t.bundle, 2)],

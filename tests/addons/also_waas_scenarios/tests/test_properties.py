@@ -62,6 +62,8 @@ class PropertyCommon(ReturnsCommon, WaasCommissionCommon):
     """WaaS fixtures (``WaasCommon``, with the returns and commission settings) and the
     records the wizard properties work on."""
 
+    _contract_prefix = "TPROP/"
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -70,12 +72,6 @@ class PropertyCommon(ReturnsCommon, WaasCommissionCommon):
             {"name": "Test WaaS Company 2", "currency_id": cls.currency.id}
         )
         cls._seq = 0
-
-    @classmethod
-    def _contract(cls, **values):
-        cls._seq += 1
-        values.setdefault("name", f"TPROP/{cls._seq:05d}")
-        return cls._create_contract(**values)
 
     @classmethod
     def _device(cls, contract, warranty_end):
@@ -138,9 +134,9 @@ class TestProperties(PropertyCommon):
     def setUpClass(cls):
         super().setUpClass()
         # A 12-month contract for the wizards; one terminated, one of the other company.
-        cls.contract = cls._contract(term=12, date_start="2026-01-01")
-        cls.contract_ended = cls._contract(term=12, date_start="2026-01-01", state="terminated")
-        cls.contract_other = cls._contract(
+        cls.contract = cls._new_contract(term=12, date_start="2026-01-01")
+        cls.contract_ended = cls._new_contract(term=12, date_start="2026-01-01", state="terminated")
+        cls.contract_other = cls._new_contract(
             term=12, date_start="2026-01-01", company_id=cls.company2.id
         )
         cls.contracts = [cls.contract, cls.contract_ended, cls.contract_other]
@@ -208,7 +204,7 @@ class TestProperties(PropertyCommon):
         renewal too): no gap, no overlap, the last period ends on ``date_end``, the total
         is the monthly amount times the number of months; a second run adds nothing."""
         with self._example():
-            contract = self._contract(term=term, date_start=start, products=[(self.bundle, 2)])
+            contract = self._new_contract(term=term, date_start=start, products=[(self.bundle, 2)])
             months = term
             if renew and term < 36:
                 contract._waas_renew(months=12)
@@ -244,7 +240,7 @@ class TestProperties(PropertyCommon):
         value; terminated on or before the first period not invoiced yet, the fee is the
         monthly amount times the periods not invoiced."""
         with self._example():
-            contract = self._contract(
+            contract = self._new_contract(
                 term=term, date_start=start, products=[(self.bundle, quantity)]
             )
             invoiced = data.draw(st.integers(0, term), label="invoiced periods")
@@ -308,7 +304,7 @@ class TestProperties(PropertyCommon):
         is refused naming the limit with nothing changed. The wizard only prepares the
         renewal quotation (the contract is extended by its activation)."""
         with self._example():
-            contract = self._contract(term=term, date_start=start)
+            contract = self._new_contract(term=term, date_start=start)
             warranty_end = None
             if warranty_months is not None:
                 warranty_end = start + relativedelta(months=warranty_months)
