@@ -456,8 +456,16 @@ class WaasCommissionLine(models.Model):
         # without being accountants; the accountant reviews, posts and pays them. No
         # "bill created" note nor follower per bill: the lines point to their bill.
         # The bill lines carry their commission lines (waas_commission_line_ids): that link
-        # makes the lines settled.
-        moves = self.env["account.move"].sudo().with_context(**NO_CHATTER_CONTEXT).create(vals_list)
+        # makes the lines settled. Their bill and state (_compute_move_id, from the bill
+        # lines) are computed once, when the bills exist, not at every change that
+        # account.move.create makes to the bill lines while it balances them: protected
+        # during the create, they are marked for recomputation once afterwards.
+        billing_fields = [self._fields["move_id"], self._fields["state"]]
+        with self.env.protecting(billing_fields, lines):
+            moves = (
+                self.env["account.move"].sudo().with_context(**NO_CHATTER_CONTEXT).create(vals_list)
+            )
+        lines.modified(["move_line_ids"])
         return moves.sudo(False)
 
     @api.model
