@@ -26,29 +26,29 @@ def post_init_hook(env):
     _pay_past_invoices(env, customers, month_start)
 
 
-def _post_past_invoices(env, customers, month_start):
-    drafts = env["account.move"].search(
+def _past_invoices(env, customers, month_start, domain):
+    """The story customers' WaaS invoices of the months before ``month_start``."""
+    return env["account.move"].search(
         [
             ("commercial_partner_id", "in", customers.ids),
             ("waas_contract_id", "!=", False),
             ("move_type", "=", "out_invoice"),
-            ("state", "=", "draft"),
             ("invoice_date", "<", month_start),
+            *domain,
         ]
     )
-    drafts.action_post()
+
+
+def _post_past_invoices(env, customers, month_start):
+    _past_invoices(env, customers, month_start, [("state", "=", "draft")]).action_post()
 
 
 def _pay_past_invoices(env, customers, month_start):
-    invoices = env["account.move"].search(
-        [
-            ("commercial_partner_id", "in", customers.ids),
-            ("waas_contract_id", "!=", False),
-            ("move_type", "=", "out_invoice"),
-            ("state", "=", "posted"),
-            ("payment_state", "in", ("not_paid", "partial")),
-            ("invoice_date", "<", month_start),
-        ]
+    invoices = _past_invoices(
+        env,
+        customers,
+        month_start,
+        [("state", "=", "posted"), ("payment_state", "in", ("not_paid", "partial"))],
     )
     # One payment per company, customer and due date, made on the due date (today at the
     # latest: the invoices of a run dated back are due on the day of the run).
