@@ -334,7 +334,7 @@ class TestInvoicing(InvoicingCommon):
         snapshot makes the lock fail: the call keeps nothing of its batch, reports what
         remains and has the runner call it again at once; the next call invoices them."""
         today = fields.Date.context_today(self.env.user)
-        contract = self._contract(date_start=today - relativedelta(months=1))
+        contract = self._new_contract(date_start=today - relativedelta(months=1))
         cron = self.env.ref("also_waas.waas_invoice_run_cron")
         Contract = self.env["waas.contract"]
         with (

@@ -86,6 +86,25 @@ registry.category("web_tour.tours").add("waas_portal_customer_sign", {
             run: "click",
         },
         {
+            content: "The signature is drawn in that style",
+            trigger: ".modal canvas.o_web_sign_signature",
+            async run() {
+                // The style's image is drawn once it has loaded: signing before that sends
+                // an empty signature, which Odoo refuses ("Signature is missing").
+                const canvas = this.anchor;
+                const blank = () =>
+                    !canvas.width ||
+                    !canvas.height ||
+                    !canvas
+                        .getContext("2d")
+                        .getImageData(0, 0, canvas.width, canvas.height)
+                        .data.some((value, index) => index % 4 === 3 && value);
+                for (let wait = 0; wait < 100 && blank(); wait++) {
+                    await new Promise((resolve) => setTimeout(resolve, 50));
+                }
+            },
+        },
+        {
             content: "Sign",
             trigger: ".modal .o_portal_sign_submit:enabled",
             run: "click",
