@@ -28,5 +28,6 @@
         "web.assets_tests": ["also_waas_demo/static/tests/tours/**/*"],
     },
     "post_init_hook": "post_init_hook",
+    "uninstall_hook": "uninstall_hook",
     "installable": True,
 }

@@ -2,6 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import fields
 
+from odoo.addons.also_waas.tools import waas_keep_records
+
 # The end customers of the demo story: they pay their WaaS invoices on time.
 STORY_CUSTOMERS = (
     "also_waas.waas_demo_customer_1",
@@ -58,3 +60,9 @@ def _pay_past_invoices(env, customers, month_start):
         env["account.payment.register"].with_company(company).with_context(
             active_model="account.move", active_ids=moves.ids
         ).create({"payment_date": min(due, today), "group_payment": True}).action_create_payments()
+
+
+def uninstall_hook(env):
+    """The demo partners and deals stay as plain records: the story's invoices, payments
+    and contracts point to them (as also_waas keeps its own demo partners and orders)."""
+    waas_keep_records(env, "also_waas_demo", ("res.partner", "sale.order"))
